@@ -1,0 +1,208 @@
+# vouch - one GNU Makefile for the library, the CLI, vouchfs, the preload
+# shim, the tests, the fuzzers and the benchmarks.
+#
+#   make deps    install missing Debian packages (apt-get; needs root)
+#   make         build everything under $(BUILD)/
+#   make demo    sign, verify, mount, load, tamper: the main job end to end
+#   make test    every test, plus the ASan+UBSan build of the unit and CLI tests
+#   make bench   speed and memory, as ratios measured side by side
+#   make fuzz    longer libFuzzer runs (FUZZ_SECONDS per harness)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /etc/systemd/system
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD      ?= build
+SAN        ?= 0
+V          ?= 0
+FUZZ_SECONDS ?= 60
+
+# Debian packages: build, runtime, and what the tests drive for real.
+DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev \
+	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev
+DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
+	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
+	libengine-pkcs11-openssl passwd util-linux
+DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
+
+ifeq ($(V),0)
+Q = @
+say = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q =
+say =
+endif
+
+# pkg-config per dependency, with the Debian package to install when missing.
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+need_pkg  = $(if $(shell $(PKG_CONFIG) --exists $(1) && echo y),,$(error pkg-config cannot find $(1): run 'make deps' or apt-get install $(2)))
+
+NODEPS_GOALS := deps clean demo test help
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(call need_pkg,libsodium,libsodium-dev)
+$(call need_pkg,libcrypto,libssl-dev)
+$(call need_pkg,jansson,libjansson-dev)
+$(call need_pkg,inih,libinih-dev)
+$(call need_pkg,fuse3,libfuse3-dev)
+$(call need_pkg,libsystemd,libsystemd-dev)
+endif
+
+LIB_PKGS := libsodium libcrypto jansson inih
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wno-unused-parameter -Wvla -Wpointer-arith
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+HARDEN  := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIC
+LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+HARDEN  += -D_FORTIFY_SOURCE=3
+LDSAN   :=
+endif
+CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) -MMD -MP
+ALL_CFLAGS   := $(CPPFLAGS_ALL) $(WARN) $(HARDEN) $(CFLAGS)
+LIB_LIBS     := $(call pc_libs,$(LIB_PKGS)) -lpthread
+EXE_LDFLAGS  := -pie $(LDHARD) $(LDSAN) $(LDFLAGS)
+
+LIB_SRC   := $(sort $(wildcard src/lib/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+FS_SRC    := $(sort $(wildcard src/fs/*.c))
+PRE_SRC   := $(sort $(wildcard src/preload/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*.c))
+HELP_SRC  := $(sort $(wildcard tests/helpers/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ  := $(call obj,$(LIB_SRC))
+LIBVOUCH := $(BUILD)/lib/libvouch.a
+VOUCH    := $(BUILD)/bin/vouch
+VOUCHFS  := $(BUILD)/bin/vouchfs
+PRELOAD  := $(BUILD)/lib/libvouch-preload.so
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELP_SRC))
+
+TARGETS := $(LIBVOUCH) $(VOUCH)
+ifneq ($(FS_SRC),)
+TARGETS += $(VOUCHFS)
+endif
+ifneq ($(PRE_SRC),)
+TARGETS += $(PRELOAD)
+endif
+
+.PHONY: all deps demo test check check-san bench fuzz fuzz-build install clean help
+.DEFAULT_GOAL := all
+
+all: $(TARGETS) $(UNITS) $(HELPERS)
+
+help:
+	@sed -n '1,12p' Makefile
+
+deps:
+	$(Q)sh tests/deps.sh $(DEB_PKGS)
+
+$(BUILD)/obj/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBVOUCH): $(LIB_OBJ)
+	$(call say,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VOUCH): $(call obj,$(CLI_SRC)) $(LIBVOUCH)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(EXE_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+$(VOUCHFS): $(call obj,$(FS_SRC)) $(LIBVOUCH)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(EXE_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(call pc_libs,fuse3 libsystemd)
+
+$(call obj,$(FS_SRC)): ALL_CFLAGS += $(call pc_cflags,fuse3 libsystemd)
+
+# The shim carries its own private copies of its dependencies (static, hidden),
+# so no program's libcrypto/inih can clash with them; only the wrapped libc
+# symbols are exported (src/preload/exports.map).  Debian 12 ships libsodium.a
+# and libjansson.a without -fPIC ("relocation R_X86_64_PC32 ... recompile with
+# -fPIC"), so those two cannot go into a shared object: they are linked
+# dynamically (the distro's libsodium.so.23/libjansson.so.4; see docs/preload.md).
+PRE_STATIC := -Wl,-Bstatic -lcrypto -linih -Wl,-Bdynamic -lsodium -ljansson
+$(call obj,$(PRE_SRC)): ALL_CFLAGS += -fvisibility=hidden
+$(PRELOAD): $(call obj,$(PRE_SRC)) $(LIB_OBJ)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared $(LDHARD) $(LDSAN) -Wl,--version-script=src/preload/exports.map \
+		-Wl,--exclude-libs,ALL -o $@ $^ $(PRE_STATIC) -ldl -lpthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBVOUCH)
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(LIBVOUCH)
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS)
+
+# libFuzzer harnesses: clang, ASan+UBSan, one per parser.
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) \
+	-g -O1 -fsanitize=fuzzer,address,undefined
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	$(call say,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	$(Q)for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
+
+# `make test` and `make demo` install what is missing first, then build in a
+# fresh make (so pkg-config sees the newly installed packages).
+test: deps
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 all
+	$(Q)$(MAKE) --no-print-directory check
+
+check:
+	$(Q)tests/run
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh examples/demo.sh
+
+bench: all
+	$(Q)sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/vouch $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(filter $(BUILD)/bin/%,$(TARGETS)) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(LIBVOUCH) $(DESTDIR)$(LIBDIR)/
+	$(if $(filter $(PRELOAD),$(TARGETS)),install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/)
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	test -e $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf || \
+		install -m 0644 config/vouch.conf $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf
+	for u in systemd/*.service systemd/*.conf; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/ || :; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

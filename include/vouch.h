@@ -1,0 +1,357 @@
+/*
+ * vouch.h - the whole public API of libvouch.
+ *
+ * libvouch owns the signature format (OpenSSF Model Signing bundles), keys,
+ * hashing, trust policy, the verify decision, the verdict cache and the audit
+ * trail.  The front ends (the `vouch` CLI, vouchfs, the LD_PRELOAD shim) are
+ * thin layers over it, so that they can never disagree: every allow/deny is
+ * made by vouch_verify_fd() or vouch_verify_tree().
+ *
+ * Conventions: functions return 0 or a negative errno (operational failure),
+ * or an enum vouch_cause (verification result).  Where a function can fail
+ * for a reason worth telling a person, it takes `char *err, size_t errlen` and
+ * writes one line there naming the file and the cause.  Nothing in the library
+ * prints to stdout/stderr or exits.
+ */
+#ifndef VOUCH_H
+#define VOUCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Budgets for untrusted input.  A model's signature is small (about 100 bytes
+ * per resource); anything larger than this is hostile or broken. */
+#define VOUCH_SIG_MAX        (16u << 20)
+#define VOUCH_MAX_RESOURCES  (1u << 20)
+#define VOUCH_KEYID_LEN      64                  /* hex SHA-256 */
+/* Default shard size for vouch's own signatures; see docs/format.md for why. */
+#define VOUCH_DEFAULT_SHARD  (64ull << 20)
+/* The predicate member that carries vouch's own signed metadata. */
+#define VOUCH_META_KEY       "https://vouch.dev/metadata/v1"
+
+/* The outcome of a verification.  Names (vouch_cause_name) are the `cause=`
+ * values of the audit record and of CLI messages. */
+enum vouch_cause {
+	VOUCH_CAUSE_OK = 0,
+	VOUCH_CAUSE_NOT_SIGNED,       /* no signature governs the file */
+	VOUCH_CAUSE_BAD_SIGNATURE,    /* DSSE signature does not verify */
+	VOUCH_CAUSE_UNTRUSTED_KEY,    /* signature by a key we do not trust */
+	VOUCH_CAUSE_THRESHOLD,        /* fewer than k trusted signers */
+	VOUCH_CAUSE_REVOKED_KEY,
+	VOUCH_CAUSE_EXPIRED,          /* past `expires`, or signed in the future */
+	VOUCH_CAUSE_ROLLBACK,         /* version below the recorded high-water mark */
+	VOUCH_CAUSE_NAME_MISMATCH,    /* signed name differs from the expected one */
+	VOUCH_CAUSE_NOT_IN_MANIFEST,  /* file present but not signed (an extra file) */
+	VOUCH_CAUSE_MISSING,          /* signed file absent from disk */
+	VOUCH_CAUSE_SIZE_MISMATCH,
+	VOUCH_CAUSE_HASH_MISMATCH,
+	VOUCH_CAUSE_MALFORMED,        /* signature file unparsable or inconsistent */
+	VOUCH_CAUSE_SYMLINK,          /* a symlink or non-regular file where a file should be */
+	VOUCH_CAUSE_IO_ERROR,
+	VOUCH_CAUSE_UNSUPPORTED,      /* a well-formed feature vouch does not implement */
+	VOUCH_CAUSE__COUNT
+};
+
+const char *vouch_cause_name(enum vouch_cause cause);
+
+/* Initialise the library (libsodium, OpenSSL).  Call once before anything
+ * else; safe to call more than once.  Returns 0 or -errno. */
+int vouch_init(void);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration (/etc/vouch/vouch.conf, INI; see vouch.conf(5)).            */
+
+enum vouch_mode { VOUCH_MODE_ENFORCE = 0, VOUCH_MODE_AUDIT = 1 };
+
+struct vouch_binding {          /* [models] glob = name[, name...] */
+	char  *glob;                /* absolute path glob */
+	char **names;
+	size_t nnames;
+};
+
+struct vouch_config {
+	char  *path;                /* file it was read from, or NULL */
+	enum vouch_mode mode;
+	char **protect;             /* absolute protected roots */
+	size_t nprotect;
+	char  *trust_dir;           /* directory of trusted PEM public keys */
+	char **pubkeys;             /* individual trusted key files (CLI -p) */
+	size_t npubkeys;
+	unsigned threshold;         /* k distinct trusted signers (default 1) */
+	char  *state_dir;           /* anti-rollback high-water marks */
+	char  *audit_log;           /* optional JSON-lines file */
+	struct vouch_binding *models;
+	size_t nmodels;
+	bool   require_binding;
+	long   clock_skew;          /* seconds tolerated for signed_at/expires */
+	bool   allow_other;         /* vouchfs: serve other users (with default_permissions) */
+	bool   audit_optional;      /* shim: an audit_log this process cannot open is not fatal */
+};
+
+/* Fill defaults: enforce, threshold 1, clock_skew 300, nothing protected. */
+void vouch_config_init(struct vouch_config *cfg);
+
+/* Read an INI file into cfg (on top of what is there).  Refuses a file that
+ * is not owned by root (or the caller's euid), or is group/world-writable; an
+ * unknown section or key, or a bad value, is an error naming file and line.
+ * Returns 0, or -errno with err filled. */
+int vouch_config_load(struct vouch_config *cfg, const char *path,
+		      char *err, size_t errlen);
+
+/* Release everything owned by cfg and re-initialise it. */
+void vouch_config_clear(struct vouch_config *cfg);
+
+/* Add a string to one of the config's lists (pubkeys, protect). */
+int vouch_config_add(char ***list, size_t *n, const char *value);
+
+/* ------------------------------------------------------------------------ */
+/* Keys.                                                                     */
+
+struct vouch_key;               /* a public key: Ed25519, or ECDSA P-256/384/521 */
+
+/* Load a PEM SubjectPublicKeyInfo.  Returns 0 or -errno (err filled). */
+int vouch_key_load(const char *path, struct vouch_key **out,
+		   char *err, size_t errlen);
+int vouch_key_from_pem(const void *pem, size_t len, struct vouch_key **out,
+		       char *err, size_t errlen);
+void vouch_key_free(struct vouch_key *key);
+/* Hex SHA-256 of the DER SubjectPublicKeyInfo: the key id logs and policy use. */
+const char *vouch_key_id(const struct vouch_key *key);
+/* "ed25519", "ecdsa-p256", ... */
+const char *vouch_key_type(const struct vouch_key *key);
+/* The OMS key hint: hex SHA-256 of the canonical PEM (oms-spec §4). */
+const char *vouch_key_hint(const struct vouch_key *key);
+
+/* Where a passphrase comes from: never argv, never the environment. */
+struct vouch_passphrase {
+	const char *file;           /* read the first line of this file, or */
+	int         fd;             /* read from this fd if >= 0, else the terminal */
+};
+
+/* Write PREFIX.pub (PEM SPKI) and PREFIX.key (0600, O_EXCL|O_NOFOLLOW).  The
+ * secret key is encrypted under the passphrase (Argon2id + XSalsa20-Poly1305)
+ * unless pass is NULL.  keyid receives the new key's id. */
+int vouch_keygen(const char *prefix, const char *pass, size_t passlen,
+		 char keyid[VOUCH_KEYID_LEN + 1], char *err, size_t errlen);
+
+/* Read a passphrase into sodium_malloc'd memory (caller frees with
+ * vouch_secret_free).  confirm: ask twice on a terminal. */
+int vouch_passphrase_read(const struct vouch_passphrase *pp, bool confirm,
+			  char **pass, size_t *len, char *err, size_t errlen);
+void vouch_secret_free(void *p, size_t len);
+
+struct vouch_signer;            /* a private key, or a handle to one */
+
+/* Load a signing key: a vouch key file (asks for its passphrase through pp
+ * when encrypted), or a PEM EC private key (PKCS#8 or SEC1). */
+int vouch_signer_load(const char *path, const struct vouch_passphrase *pp,
+		      struct vouch_signer **out, char *err, size_t errlen);
+void vouch_signer_free(struct vouch_signer *s);
+const struct vouch_key *vouch_signer_key(const struct vouch_signer *s);
+
+/* ------------------------------------------------------------------------ */
+/* The signed statement, as parsed from a bundle (not yet trusted unless it
+ * came from vouch_verify_*).                                                */
+
+struct vouch_resource {
+	char    *name;              /* as in the payload: path, or path:start:end */
+	char    *path;              /* model-relative path ("." for a single file) */
+	uint64_t start, end;        /* shard range; files: 0, UINT64_MAX */
+	bool     sharded;
+	char    *algorithm;
+	uint8_t  digest[64];
+	size_t   digest_len;
+};
+
+struct vouch_file_meta {
+	char    *path;
+	uint64_t size;
+};
+
+struct vouch_meta {             /* vouch's member of the predicate */
+	bool     present;
+	char    *name;
+	uint64_t version;
+	int64_t  signed_at;         /* unix seconds */
+	int64_t  expires;           /* 0 = none */
+	struct vouch_file_meta *files;  /* sorted by path */
+	size_t   nfiles;
+};
+
+struct vouch_statement {
+	char    *subject_name;
+	uint8_t  root[32];
+	bool     has_root;
+	char    *predicate_type;
+	char    *method;            /* "files" | "shards" */
+	char    *hash_type;         /* "sha256" */
+	uint64_t shard_size;
+	bool     allow_symlinks;
+	char   **ignore_paths;
+	size_t   nignore;
+	struct vouch_resource *res; /* payload order */
+	size_t   nres;
+	struct vouch_meta meta;
+};
+
+struct vouch_signature {        /* one bundle = one DSSE signature */
+	char    *source;            /* the file it came from */
+	char     hint[VOUCH_KEYID_LEN + 1];
+	char    *material;          /* "public-key", "x509-chain", "sigstore" */
+	uint8_t *sig;
+	size_t   siglen;
+};
+
+struct vouch_bundle {
+	uint8_t *payload;           /* the exact signed statement bytes */
+	size_t   payload_len;
+	char    *payload_type;
+	struct vouch_signature *sigs;   /* primary first, then cosignatures */
+	size_t   nsigs;
+	struct vouch_statement st;
+	void    *json;              /* private: the parsed bundle */
+};
+
+/* Parse a Sigstore bundle (bounded, strict JSON) and its statement.  Does not
+ * verify anything.  Returns VOUCH_CAUSE_OK or VOUCH_CAUSE_MALFORMED/UNSUPPORTED
+ * with err filled. */
+enum vouch_cause vouch_bundle_parse(const void *buf, size_t len, const char *source,
+				    struct vouch_bundle **out, char *err, size_t errlen);
+/* Read (O_NOFOLLOW, at most VOUCH_SIG_MAX) and parse path relative to dirfd. */
+enum vouch_cause vouch_bundle_load(int dirfd, const char *path,
+				   struct vouch_bundle **out, char *err, size_t errlen);
+void vouch_bundle_free(struct vouch_bundle *b);
+
+/* ------------------------------------------------------------------------ */
+/* Signing.                                                                  */
+
+struct vouch_sign_opts {
+	const char *name;           /* model name; default: basename of PATH */
+	uint64_t    version;        /* default 1; < 2^53 */
+	int64_t     signed_at;      /* 0: now, or SOURCE_DATE_EPOCH */
+	int64_t     expires;        /* 0: none */
+	const char *output;         /* default PATH.sig or PATH/model.sig */
+	const char *method;         /* "shards" (default) or "files" */
+	uint64_t    shard_size;     /* default VOUCH_DEFAULT_SHARD */
+	bool        allow_symlinks;
+	const char *symlink_root;   /* links must resolve inside this (default PATH) */
+	unsigned    threads;        /* 0: one per core */
+};
+
+/* Hash PATH (a file or a directory) and write its signature bundle. */
+int vouch_sign_path(struct vouch_signer *s, const char *path,
+		    const struct vouch_sign_opts *opts, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------ */
+/* Verification.                                                             */
+
+struct vouch_ctx;               /* trust, policy, caches, audit sink */
+
+/* Build a verification context from a config: loads trusted keys and opens the
+ * audit sink.  Fails (-errno, err filled) rather than run with less protection. */
+int  vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out,
+		   char *err, size_t errlen);
+void vouch_ctx_free(struct vouch_ctx *ctx);
+/* Replace trust and policy atomically (SIGHUP).  On failure the old trust
+ * stays in force.  Drops every cached verdict. */
+int  vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg,
+		      char *err, size_t errlen);
+const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx);
+/* Drop all cached verdicts and authenticated bundles. */
+void vouch_ctx_flush(struct vouch_ctx *ctx);
+
+/* Who asked: goes into the audit record. */
+struct vouch_subject {
+	pid_t       pid;            /* thread group id */
+	uid_t       uid;
+	const char *comm;
+};
+
+/* A protected root, pinned by a directory fd the caller keeps open. */
+struct vouch_root {
+	int         fd;
+	const char *path;           /* for messages and the audit record */
+};
+
+struct vouch_verdict {
+	enum vouch_cause cause;
+	bool     allow;             /* cause OK, or audit mode */
+	bool     cached;            /* answered from the verdict cache */
+	struct stat st;             /* the file as verified */
+	char     model[128];
+	uint64_t version;
+	char     keyid[VOUCH_KEYID_LEN + 1];
+	char     detail[256];
+};
+
+/* The enforcement entry point.  fd is the already-open file that the caller
+ * will serve reads from; relpath is its path relative to root->fd (no "..",
+ * no leading "/").  Finds the governing signature (the nearest model.sig
+ * walking up to the root, else the sidecar relpath.sig), authenticates it,
+ * applies policy, and hashes fd with pread (the file offset never moves).
+ * Verdicts are cached per (file identity, signature identity); concurrent
+ * first opens of one file share one hash job.  Writes the audit record.
+ * Signature files themselves are allowed without a record.  Thread-safe.
+ * Returns the cause (VOUCH_CAUSE_OK = verified); out->allow says what to do. */
+enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
+				 const char *relpath, int fd,
+				 const struct vouch_subject *who,
+				 struct vouch_verdict *out);
+
+/* True for names vouch reserves for signatures (model.sig, *.sig,
+ * model.sig.d/...): always readable, never models. */
+bool vouch_path_is_signature(const char *relpath);
+
+struct vouch_verify_opts {
+	const char *sigpath;        /* default: PATH.sig or PATH/model.sig */
+	const char *expect_name;
+	char      **ignore_paths;   /* extra, model-relative */
+	size_t      nignore;
+	bool        ignore_unsigned;
+	bool        allow_symlinks;
+	unsigned    threads;
+};
+
+/* Called once per problem found by vouch_verify_tree. */
+typedef void (*vouch_report_fn)(void *arg, const char *name,
+				enum vouch_cause cause, const char *detail);
+
+/* Verify a whole model (file or directory) against its signature: bundle,
+ * policy, every resource's digest, no missing and no extra files.  Reports
+ * every failure through report and writes one audit record for the decision.
+ * Returns the first cause found (VOUCH_CAUSE_OK when everything verified),
+ * out may be NULL. */
+enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
+				   const struct vouch_verify_opts *opts,
+				   vouch_report_fn report, void *arg,
+				   struct vouch_verdict *out);
+
+/* ------------------------------------------------------------------------ */
+/* Hashing.                                                                  */
+
+/* SHA-256 of [off, off+len) of fd with pread (len UINT64_MAX: to EOF).
+ * Returns 0, -errno, or -ERANGE if the file ended early. */
+int vouch_hash_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32]);
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers the front ends share.                                       */
+
+void vouch_hex(const uint8_t *in, size_t len, char *out /* 2*len+1 */);
+/* Format an RFC 3339 UTC time; parse one (Z or +hh:mm).  -EINVAL on junk. */
+void vouch_time_format(int64_t t, char out[32]);
+int  vouch_time_parse(const char *s, int64_t *out);
+/* The thread group id and comm of a thread (FUSE reports thread ids). */
+int  vouch_proc_identity(pid_t tid, pid_t *tgid, char *comm, size_t commlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VOUCH_H */

@@ -1,0 +1,52 @@
+/*
+ * cli.h - what the `vouch` subcommands share: exit codes, messages, and the
+ * trust options (-p / --trust / -c) that verify and inspect accept.
+ */
+#ifndef VOUCH_CLI_H
+#define VOUCH_CLI_H
+
+#include "vouch.h"
+
+#include <getopt.h>
+
+enum { EXIT_VERIFIED = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_OPERATIONAL = 3 };
+
+#define DEFAULT_CONFIG "/etc/vouch/vouch.conf"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* "vouch: <msg>" on stderr. */
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a usage error and return EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Trust options shared by verify and inspect --verify. */
+struct trust_opts {
+	struct vouch_config cfg;
+	const char *config;         /* -c */
+	bool have_trust;            /* -p or --trust given */
+	long threshold;             /* --threshold, 0 = from config */
+};
+#define TRUST_LONGOPTS \
+	{ "pubkey", required_argument, NULL, 'p' }, \
+	{ "trust", required_argument, NULL, 'T' }, \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "threshold", required_argument, NULL, 'K' }
+void trust_opts_init(struct trust_opts *t);
+/* Handle one of -p/-T/-c/-K; returns 1 if consumed, 0 if not ours, or
+ * -EXIT_USAGE on a bad value. */
+int  trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char *arg);
+/* Load the config if asked (or the default one when no key was given) and
+ * build the context.  Returns 0 or an exit code. */
+int  trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx);
+
+#endif

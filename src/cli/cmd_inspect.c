@@ -1,0 +1,217 @@
+/*
+ * cmd_inspect.c - `vouch inspect [--json] [--verify TRUST] SIG`: what a
+ * signature says, clearly marked unverified unless --verify checked it.
+ */
+#include "cli.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void help(void)
+{
+	printf("Usage: vouch inspect [--json] [--verify (-p PUBKEY | --trust DIR | -c CONFIG)] SIG\n\n"
+	       "Print what a signature file says: model name, version, signing and expiry\n"
+	       "times, signer key hints, serialization and the signed resources.  Nothing is\n"
+	       "verified unless --verify is given; then the model beside SIG (SIG without\n"
+	       ".sig, or the directory holding model.sig) is verified with the given trust.\n\n"
+	       "      --json                 machine-readable output\n"
+	       "      --verify               verify too (exit 1 if it fails)\n"
+	       "  -p, --pubkey FILE          trusted key for --verify (repeatable)\n"
+	       "      --trust DIR            trusted key directory for --verify\n"
+	       "  -c, --config FILE          config for --verify\n"
+	       "      --threshold K          signers required for --verify\n"
+	       "  -h, --help                 this text\n");
+}
+
+/* The model a signature belongs to: DIR for DIR/model.sig, F for F.sig. */
+static char *model_of(const char *sig)
+{
+	size_t n = strlen(sig);
+	const char *base = strrchr(sig, '/');
+
+	base = base ? base + 1 : sig;
+	if (!strcmp(base, "model.sig"))
+		return base == sig ? strdup(".") : strndup(sig, (size_t)(base - sig - 1 ? base - sig - 1 : 1));
+	if (n > 4 && !strcmp(sig + n - 4, ".sig"))
+		return strndup(sig, n - 4);
+	return NULL;
+}
+
+static json_t *to_json(const struct vouch_bundle *b)
+{
+	const struct vouch_statement *st = &b->st;
+	json_t *o = json_object(), *res = json_array(), *ign = json_array(), *sigs = json_array();
+	char ts[32], hex[129];
+
+	for (size_t i = 0; i < b->nsigs; i++)
+		json_array_append_new(sigs, json_pack("{s:s, s:s}", "material", b->sigs[i].material,
+						      "key_hint", b->sigs[i].hint));
+	for (size_t i = 0; i < st->nignore; i++)
+		json_array_append_new(ign, json_string(st->ignore_paths[i]));
+	for (size_t i = 0; i < st->nres; i++) {
+		vouch_hex(st->res[i].digest, st->res[i].digest_len, hex);
+		json_array_append_new(res, json_pack("{s:s, s:s, s:s}", "name", st->res[i].name,
+						     "algorithm", st->res[i].algorithm, "digest", hex));
+	}
+	json_object_set_new(o, "verified", json_false());
+	json_object_set_new(o, "predicate_type", json_string(st->predicate_type));
+	json_object_set_new(o, "subject", json_string(st->subject_name));
+	if (st->has_root) {
+		vouch_hex(st->root, 32, hex);
+		json_object_set_new(o, "root_digest", json_string(hex));
+	}
+	if (st->meta.present) {
+		json_object_set_new(o, "model", json_string(st->meta.name));
+		json_object_set_new(o, "version", json_integer((json_int_t)st->meta.version));
+		vouch_time_format(st->meta.signed_at, ts);
+		json_object_set_new(o, "signed_at", json_string(ts));
+		if (st->meta.expires) {
+			vouch_time_format(st->meta.expires, ts);
+			json_object_set_new(o, "expires", json_string(ts));
+		}
+	}
+	json_object_set_new(o, "signers", sigs);
+	json_object_set_new(o, "serialization", json_pack("{s:s, s:s, s:b}", "method", st->method,
+							  "hash_type", st->hash_type,
+							  "allow_symlinks", st->allow_symlinks));
+	if (!strcmp(st->method, "shards"))
+		json_object_set_new(json_object_get(o, "serialization"), "shard_size",
+				    json_integer((json_int_t)st->shard_size));
+	json_object_set_new(json_object_get(o, "serialization"), "ignore_paths", ign);
+	json_object_set_new(o, "resources", res);
+	return o;
+}
+
+static void print_text(const char *sig, const struct vouch_bundle *b, bool verified)
+{
+	const struct vouch_statement *st = &b->st;
+	char ts[32], hex[129];
+
+	printf("signature:     %s%s\n", sig, verified ? "" : "  (UNVERIFIED: contents as claimed)");
+	printf("format:        %s\n", st->predicate_type);
+	printf("subject:       %s\n", st->subject_name);
+	if (st->meta.present) {
+		printf("model:         %s\n", st->meta.name);
+		printf("version:       %" PRIu64 "\n", st->meta.version);
+		vouch_time_format(st->meta.signed_at, ts);
+		printf("signed_at:     %s\n", ts);
+		if (st->meta.expires) {
+			vouch_time_format(st->meta.expires, ts);
+			printf("expires:       %s\n", ts);
+		} else {
+			printf("expires:       never\n");
+		}
+	} else {
+		printf("model:         (no vouch metadata: signed by another tool)\n");
+	}
+	for (size_t i = 0; i < b->nsigs; i++)
+		printf("signer %zu:      %s, key hint %s\n", i + 1, b->sigs[i].material,
+		       b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)");
+	printf("serialization: %s, %s", st->method, st->hash_type);
+	if (!strcmp(st->method, "shards"))
+		printf(", shard size %" PRIu64, st->shard_size);
+	printf("\n");
+	for (size_t i = 0; i < st->nignore; i++)
+		printf("ignored:       %s\n", st->ignore_paths[i]);
+	printf("resources:     %zu\n", st->nres);
+	for (size_t i = 0; i < st->nres; i++) {
+		vouch_hex(st->res[i].digest, st->res[i].digest_len, hex);
+		printf("  %s  %s\n", hex, st->res[i].name);
+	}
+}
+
+static void report(void *arg, const char *name, enum vouch_cause cause, const char *detail)
+{
+	(void)arg;
+	msg("%s: %s%s%s%s", name, vouch_cause_name(cause), detail && *detail ? " (" : "",
+	    detail ? detail : "", detail && *detail ? ")" : "");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		TRUST_LONGOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vouch_bundle *b = NULL;
+	struct vouch_ctx *ctx = NULL;
+	struct vouch_verdict v;
+	struct trust_opts t;
+	bool json = false, verify = false, verified = false;
+	char err[512] = "", *model = NULL;
+	enum vouch_cause c;
+	int o, r, ret = EXIT_USAGE;
+
+	trust_opts_init(&t);
+	while ((o = getopt_long(argc, argv, "p:c:h", opts, NULL)) != -1) {
+		r = trust_opts_parse(&t, "inspect", o, optarg);
+		if (r < 0) {
+			ret = -r;
+			goto out;
+		}
+		if (r)
+			continue;
+		switch (o) {
+		case 'j': json = true; break;
+		case 'v': verify = true; break;
+		case 'h': help(); ret = 0; goto out;
+		default:  ret = usage_error("inspect", "unknown option"); goto out;
+		}
+	}
+	if (optind + 1 != argc) {
+		ret = usage_error("inspect", "one signature file is required");
+		goto out;
+	}
+	if ((t.have_trust || t.config) && !verify) {
+		ret = usage_error("inspect", "trust options only make sense with --verify");
+		goto out;
+	}
+	c = vouch_bundle_load(AT_FDCWD, argv[optind], &b, err, sizeof(err));
+	if (c) {
+		msg("%s: %s (%s)", argv[optind], vouch_cause_name(c), err);
+		ret = c == VOUCH_CAUSE_IO_ERROR || c == VOUCH_CAUSE_NOT_SIGNED ? EXIT_OPERATIONAL : EXIT_FAILED;
+		goto out;
+	}
+	if (verify) {
+		struct vouch_verify_opts vo = { .sigpath = argv[optind] };
+
+		model = model_of(argv[optind]);
+		if (!model) {
+			msg("%s: cannot tell which model it signs (name it F.sig or DIR/model.sig)",
+			    argv[optind]);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		ret = trust_opts_ctx(&t, "inspect", &ctx);
+		if (ret)
+			goto out;
+		verified = vouch_verify_tree(ctx, model, &vo, report, NULL, &v) == VOUCH_CAUSE_OK;
+	}
+	if (json) {
+		json_t *j = to_json(b);
+		json_object_set_new(j, "verified", json_boolean(verified));
+		if (verified)
+			json_object_set_new(j, "verified_keyid", json_string(v.keyid));
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		print_text(argv[optind], b, verified);
+		if (verified)
+			printf("VERIFIED:      %s, signed by key %s\n", model, v.keyid);
+	}
+	ret = verify && !verified ? EXIT_FAILED : 0;
+out:
+	vouch_bundle_free(b);
+	vouch_ctx_free(ctx);
+	vouch_config_clear(&t.cfg);
+	free(model);
+	return ret;
+}

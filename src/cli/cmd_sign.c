@@ -1,0 +1,151 @@
+/*
+ * cmd_sign.c - `vouch sign -k KEY [options] PATH`
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void help(void)
+{
+	printf("Usage: vouch sign -k KEY [OPTIONS] PATH\n\n"
+	       "Sign a model: a file gets a sidecar PATH.sig, a directory gets PATH/model.sig\n"
+	       "covering every regular file under it (configs and tokenizer included).  The\n"
+	       "signature is an OpenSSF Model Signing bundle (Sigstore bundle v0.3, DSSE,\n"
+	       "in-toto statement) carrying vouch's signed metadata.\n\n"
+	       "  -k, --key KEY             vouch secret key (vouch keygen), or a PEM EC/Ed25519\n"
+	       "                            private key (EC signatures verify with model_signing)\n"
+	       "      --passphrase-file F   read the key's passphrase from F (default: terminal)\n"
+	       "      --name NAME           model name (default: basename of PATH)\n"
+	       "      --version N           model version, an integer below 2^53 (default 1)\n"
+	       "      --expires TIME        RFC 3339 time after which the signature is refused\n"
+	       "  -o, --output SIG          where to write the signature\n"
+	       "      --method M            shards (default; parallel hashing) or files (one\n"
+	       "                            digest per file, as model_signing's CLI verifies)\n"
+	       "      --shard-size BYTES    shard size (default %llu)\n"
+	       "      --allow-symlinks      sign symlinks as their targets' content; targets must\n"
+	       "                            stay inside --symlink-root (default: PATH)\n"
+	       "      --symlink-root DIR    the root symlink targets must resolve inside\n"
+	       "      --threads N           hashing threads (default: one per core)\n"
+	       "  -h, --help                this text\n\n"
+	       "SOURCE_DATE_EPOCH, if set, fixes the signing time (reproducible signatures).\n",
+	       (unsigned long long)VOUCH_DEFAULT_SHARD);
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'P' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "version", required_argument, NULL, 'V' },
+		{ "expires", required_argument, NULL, 'E' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "method", required_argument, NULL, 'M' },
+		{ "shard-size", required_argument, NULL, 'S' },
+		{ "allow-symlinks", no_argument, NULL, 'L' },
+		{ "symlink-root", required_argument, NULL, 'R' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vouch_sign_opts so = { .version = 1 };
+	struct vouch_passphrase pp = { .fd = -1 };
+	struct vouch_signer *signer = NULL;
+	const char *key = NULL, *sde;
+	char err[512] = "", ts[32];
+	uint64_t n;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "k:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'P': pp.file = optarg; break;
+		case 'n':
+			if (!*optarg || strlen(optarg) > 127)
+				return usage_error("sign", "--name must be 1 to 127 bytes");
+			so.name = optarg;
+			break;
+		case 'V':
+			if (!parse_u64(optarg, (1ull << 53) - 1, &so.version))
+				return usage_error("sign", "--version must be an integer from 0 to 2^53-1");
+			break;
+		case 'E':
+			if (vouch_time_parse(optarg, &so.expires))
+				return usage_error("sign", "--expires '%s' is not an RFC 3339 time "
+						   "(e.g. 2027-01-31T00:00:00Z)", optarg);
+			break;
+		case 'o': so.output = optarg; break;
+		case 'M':
+			if (strcmp(optarg, "shards") && strcmp(optarg, "files"))
+				return usage_error("sign", "--method must be shards or files");
+			so.method = optarg;
+			break;
+		case 'S':
+			if (!parse_u64(optarg, 1ull << 40, &so.shard_size) || so.shard_size < 4096)
+				return usage_error("sign", "--shard-size must be from 4096 to 2^40 bytes");
+			break;
+		case 'L': so.allow_symlinks = true; break;
+		case 'R': so.symlink_root = optarg; break;
+		case 't':
+			if (!parse_u64(optarg, 64, &n) || n == 0)
+				return usage_error("sign", "--threads must be from 1 to 64");
+			so.threads = (unsigned)n;
+			break;
+		case 'h': help(); return 0;
+		default:  return usage_error("sign", "unknown option");
+		}
+	}
+	if (!key)
+		return usage_error("sign", "-k KEY is required");
+	if (optind + 1 != argc)
+		return usage_error("sign", optind == argc ? "PATH is required" : "one PATH only");
+	if (so.symlink_root && !so.allow_symlinks)
+		return usage_error("sign", "--symlink-root needs --allow-symlinks");
+	sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		if (!parse_u64(sde, INT64_MAX, &n))
+			return usage_error("sign", "SOURCE_DATE_EPOCH must be a number of seconds");
+		so.signed_at = (int64_t)n;
+	} else {
+		so.signed_at = (int64_t)time(NULL);
+	}
+	if (so.expires && so.expires <= so.signed_at)
+		return usage_error("sign", "--expires is not after the signing time");
+
+	ret = vouch_signer_load(key, &pp, &signer, err, sizeof(err));
+	if (ret) {
+		msg("%s", err);
+		return EXIT_OPERATIONAL;
+	}
+	ret = vouch_sign_path(signer, argv[optind], &so, err, sizeof(err));
+	if (ret) {
+		msg("%s", err);
+		vouch_signer_free(signer);
+		return EXIT_OPERATIONAL;
+	}
+	vouch_time_format(so.signed_at, ts);
+	printf("signed %s (version %" PRIu64 ", %s) with key %s\n", argv[optind], so.version, ts,
+	       vouch_key_id(vouch_signer_key(signer)));
+	vouch_signer_free(signer);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * vouch.c - the `vouch` command: a table of subcommands, each in its own
+ * cmd_*.c file.  Only main() exits; exit codes are 0 verified, 1
+ * verification failed, 2 usage, 3 operational error (I/O, config).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cmd commands[] = {
+	{ "keygen",  cmd_keygen,  "make an Ed25519 key pair (PREFIX.pub, PREFIX.key)" },
+	{ "sign",    cmd_sign,    "sign a model file or directory (OMS bundle)" },
+	{ "verify",  cmd_verify,  "verify a model against its signature" },
+	{ "inspect", cmd_inspect, "show what a signature says (unverified unless --verify)" },
+};
+
+void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vouch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vouch %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'vouch %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vouch COMMAND [OPTIONS] ...\n\n"
+		"Sign machine-learning models and verify them before they load.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'vouch COMMAND --help' describes each command; see vouch(1).\n"
+		"Exit status: 0 verified, 1 verification failed, 2 usage error, 3 operational error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vouch 0.1\n");
+		return 0;
+	}
+	if (vouch_init() < 0) {
+		msg("cannot initialise libsodium");
+		return EXIT_OPERATIONAL;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vouch: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* ---- trust options ---- */
+
+void trust_opts_init(struct trust_opts *t)
+{
+	memset(t, 0, sizeof(*t));
+	vouch_config_init(&t->cfg);
+}
+
+int trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char *arg)
+{
+	char *end;
+
+	switch (opt) {
+	case 'p':
+		t->have_trust = true;
+		return vouch_config_add(&t->cfg.pubkeys, &t->cfg.npubkeys, arg) ? -EXIT_OPERATIONAL : 1;
+	case 'T':
+		t->have_trust = true;
+		free(t->cfg.trust_dir);
+		t->cfg.trust_dir = strdup(arg);
+		return 1;
+	case 'c':
+		t->config = arg;
+		return 1;
+	case 'K':
+		t->threshold = strtol(arg, &end, 10);
+		if (*end || t->threshold < 1 || t->threshold > 64) {
+			usage_error(cmd, "--threshold must be an integer from 1 to 64");
+			return -EXIT_USAGE;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx)
+{
+	struct vouch_config cfg;
+	char err[512] = "";
+	const char *path = t->config;
+	int ret;
+
+	vouch_config_init(&cfg);
+	if (!path && !t->have_trust)
+		path = DEFAULT_CONFIG;
+	if (path) {
+		ret = vouch_config_load(&cfg, path, err, sizeof(err));
+		if (ret) {
+			if (ret == -ENOENT && !t->config)
+				msg("no key given (-p KEY or --trust DIR) and %s: %s", path, strerror(-ret));
+			else
+				msg("%s", err);
+			vouch_config_clear(&cfg);
+			return ret == -ENOENT && !t->config ? EXIT_USAGE : EXIT_OPERATIONAL;
+		}
+	}
+	/* Command-line keys replace the config's trust, they do not add to it. */
+	if (t->have_trust) {
+		free(cfg.trust_dir);
+		cfg.trust_dir = t->cfg.trust_dir ? strdup(t->cfg.trust_dir) : NULL;
+		for (size_t i = 0; i < t->cfg.npubkeys; i++)
+			vouch_config_add(&cfg.pubkeys, &cfg.npubkeys, t->cfg.pubkeys[i]);
+	}
+	if (t->threshold)
+		cfg.threshold = (unsigned)t->threshold;
+	/* Every verification is audited; a user who cannot append to the
+	 * host's JSON log still gets the syslog record. */
+	cfg.audit_optional = true;
+	ret = vouch_ctx_new(&cfg, ctx, err, sizeof(err));
+	vouch_config_clear(&cfg);
+	if (ret) {
+		msg("%s", err);
+		return EXIT_OPERATIONAL;
+	}
+	(void)cmd;
+	return 0;
+}

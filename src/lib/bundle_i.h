@@ -1,0 +1,35 @@
+/*
+ * bundle_i.h - private view of a parsed bundle: the resource index that
+ * vouch_bundle_find() searches, and the helpers sign.c and verify.c share.
+ */
+#ifndef VOUCH_BUNDLE_I_H
+#define VOUCH_BUNDLE_I_H
+
+#include "vouch_i.h"
+
+struct bundle_priv {
+	struct vouch_bundle pub;            /* first: a vouch_bundle* is a bundle_priv* */
+	struct vouch_resource **idx;        /* resources sorted by (path, start) */
+};
+
+/* The resources for path (n of them, shards in order); *first points into
+ * the index.  0 when path is not in the manifest. */
+size_t vouch_bundle_find(const struct vouch_bundle *b, const char *path,
+			 const struct vouch_resource *const **first);
+/* The whole index, sorted by (path, start). */
+const struct vouch_resource *const *vouch_bundle_index(const struct vouch_bundle *b);
+/* The i-th resource in (path, start) order. */
+const struct vouch_resource *vouch_bundle_res_at(const struct vouch_bundle *b, size_t i);
+const struct vouch_file_meta *vouch_meta_find(const struct vouch_meta *m, const char *path);
+int vouch_file_meta_cmp(const void *a, const void *b);
+
+/* Is relpath excluded from the manifest: the git defaults, the signed
+ * ignore_paths, or the caller's extra list (component-prefix match)? */
+bool vouch_ignored(const struct vouch_statement *st, char *const *extra, size_t nextra,
+		   const char *relpath);
+
+/* Serialize a bundle exactly as Sigstore clients expect; malloc'd JSON. */
+char *vouch_bundle_emit(const uint8_t *payload, size_t plen, const uint8_t *sig, size_t siglen,
+			const char *hint);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * config.c - /etc/vouch/vouch.conf (INI, read with inih; see vouch.conf(5)).
+ * The file decides what a host protects, so a file anyone but root could
+ * have written is refused, and every unknown key or bad value is an error
+ * naming the file and the line: a typo must never silently weaken policy.
+ */
+#include "vouch_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void vouch_config_init(struct vouch_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = VOUCH_MODE_ENFORCE;
+	cfg->threshold = 1;
+	cfg->clock_skew = 300;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void vouch_config_clear(struct vouch_config *cfg)
+{
+	free(cfg->path);
+	free_list(cfg->protect, cfg->nprotect);
+	free(cfg->trust_dir);
+	free_list(cfg->pubkeys, cfg->npubkeys);
+	free(cfg->state_dir);
+	free(cfg->audit_log);
+	for (size_t i = 0; i < cfg->nmodels; i++) {
+		free(cfg->models[i].glob);
+		free_list(cfg->models[i].names, cfg->models[i].nnames);
+	}
+	free(cfg->models);
+	vouch_config_init(cfg);
+}
+
+int vouch_config_add(char ***list, size_t *n, const char *value)
+{
+	char **l = realloc(*list, (*n + 2) * sizeof(char *));
+
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	l[*n] = strdup(value);
+	if (!l[*n])
+		return -ENOMEM;
+	l[++*n] = NULL;
+	return 0;
+}
+
+struct parse {
+	struct vouch_config *cfg;
+	const char *path;
+	char *err;
+	size_t errlen;
+	int line;                 /* lines read so far: inih calls back per line */
+	bool failed;
+};
+
+static bool abs_path(const char *v)
+{
+	return v[0] == '/' && !strstr(v, "/../") && strcmp(v + strlen(v) - (strlen(v) >= 3 ? 3 : 0), "/..");
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static bool parse_long(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* Split on sep, trimming spaces, and add each non-empty piece. */
+static int add_split(char ***list, size_t *n, const char *v, int sep, bool need_abs)
+{
+	char *copy = strdup(v), *p, *save = NULL, seps[2] = { (char)sep, 0 };
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = strtok_r(copy, seps, &save); p && !ret; p = strtok_r(NULL, seps, &save)) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (size_t l = strlen(p); l && (p[l - 1] == ' ' || p[l - 1] == '\t'); l--)
+			p[l - 1] = '\0';
+		if (!*p)
+			continue;
+		if (need_abs && !abs_path(p))
+			ret = -EINVAL;
+		else
+			ret = vouch_config_add(list, n, p);
+	}
+	free(copy);
+	return ret;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	struct vouch_config *c = p->cfg;
+	const char *why = "unknown key";
+	long n;
+	bool b;
+
+	if (p->failed)
+		return 0;
+	if (!strcmp(section, "vouch")) {
+		if (!strcmp(key, "mode")) {
+			why = "mode must be enforce or audit";
+			if (!strcmp(value, "enforce"))
+				c->mode = VOUCH_MODE_ENFORCE;
+			else if (!strcmp(value, "audit"))
+				c->mode = VOUCH_MODE_AUDIT;
+			else
+				goto bad;
+		} else if (!strcmp(key, "protect")) {
+			why = "protect must be absolute paths separated by ':'";
+			if (add_split(&c->protect, &c->nprotect, value, ':', true) || !c->nprotect)
+				goto bad;
+		} else if (!strcmp(key, "trust")) {
+			why = "trust must be an absolute directory path";
+			if (!abs_path(value) || set_str(&c->trust_dir, value))
+				goto bad;
+		} else if (!strcmp(key, "threshold")) {
+			why = "threshold must be an integer from 1 to 64";
+			if (!parse_long(value, 1, 64, &n))
+				goto bad;
+			c->threshold = (unsigned)n;
+		} else if (!strcmp(key, "state_dir")) {
+			why = "state_dir must be an absolute path";
+			if (!abs_path(value) || set_str(&c->state_dir, value))
+				goto bad;
+		} else if (!strcmp(key, "audit_log")) {
+			why = "audit_log must be an absolute path";
+			if (!abs_path(value) || set_str(&c->audit_log, value))
+				goto bad;
+		} else if (!strcmp(key, "require_binding")) {
+			why = "require_binding must be yes or no";
+			if (!parse_bool(value, &b))
+				goto bad;
+			c->require_binding = b;
+		} else if (!strcmp(key, "allow_other")) {
+			why = "allow_other must be yes or no";
+			if (!parse_bool(value, &b))
+				goto bad;
+			c->allow_other = b;
+		} else if (!strcmp(key, "clock_skew")) {
+			why = "clock_skew must be seconds from 0 to 86400";
+			if (!parse_long(value, 0, 86400, &n))
+				goto bad;
+			c->clock_skew = n;
+		} else {
+			goto bad;
+		}
+		return 1;
+	}
+	if (!strcmp(section, "models")) {
+		struct vouch_binding *m;
+
+		why = "a [models] entry must be an absolute path glob = model name[, name...]";
+		if (!abs_path(key) || !*value)
+			goto bad;
+		m = realloc(c->models, (c->nmodels + 1) * sizeof(*m));
+		if (!m)
+			goto bad;
+		c->models = m;
+		m = &c->models[c->nmodels];
+		memset(m, 0, sizeof(*m));
+		m->glob = strdup(key);
+		c->nmodels++;
+		if (!m->glob || add_split(&m->names, &m->nnames, value, ',', false) || !m->nnames)
+			goto bad;
+		return 1;
+	}
+	why = "unknown section";
+bad:
+	p->failed = true;
+	verr(p->err, p->errlen, -EINVAL, "%s:%d: %s%s%s: %s", p->path, p->line,
+	     section[0] ? "[" : "", section, section[0] ? "] " : "", key);
+	{
+		size_t l = p->err ? strlen(p->err) : 0;
+		if (p->err && l < p->errlen)
+			snprintf(p->err + l, p->errlen - l, " (%s)", why);
+	}
+	return 0;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = *(struct parse **)stream;
+	FILE *f = ((FILE **)stream)[1];
+	char *r = fgets(str, num, f);
+
+	if (r && (strchr(r, '\n') || feof(f)))
+		p->line++;
+	return r;
+}
+
+int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct parse p = { .cfg = cfg, .path = path, .err = err, .errlen = errlen };
+	void *stream[2];
+	struct stat st;
+	FILE *f;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return verr(err, errlen, -EINVAL, "%s: not a regular file", path);
+	}
+	/* Whoever can write the config decides what is protected. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(fd);
+		return verr(err, errlen, -EPERM, "%s: owned by uid %u, not root", path, (unsigned)st.st_uid);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		close(fd);
+		return verr(err, errlen, -EPERM, "%s: group- or world-writable (mode %03o)", path,
+			    (unsigned)(st.st_mode & 0777));
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	stream[0] = &p;
+	stream[1] = f;
+	/* Our reader counts lines, so errors carry the line whatever inih's
+	 * build options are. */
+	rc = ini_parse_stream(reader, stream, handler, &p);
+	fclose(f);
+	if (p.failed)
+		return -EINVAL;
+	if (rc > 0)
+		return verr(err, errlen, -EINVAL, "%s:%d: syntax error", path, rc);
+	if (rc < 0)
+		return verr(err, errlen, -EIO, "%s: cannot read", path);
+	if (set_str(&cfg->path, path))
+		return -ENOMEM;
+	return 0;
+}
+
+static int dup_list(char ***dst, size_t *dn, char *const *src, size_t n)
+{
+	*dst = NULL;
+	*dn = 0;
+	for (size_t i = 0; i < n; i++)
+		if (vouch_config_add(dst, dn, src[i]))
+			return -ENOMEM;
+	return 0;
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
+{
+	int ret = 0;
+
+	*dst = *src;
+	dst->models = NULL;
+	dst->nmodels = 0;
+	ret |= dup_str(&dst->path, src->path);
+	ret |= dup_str(&dst->trust_dir, src->trust_dir);
+	ret |= dup_str(&dst->state_dir, src->state_dir);
+	ret |= dup_str(&dst->audit_log, src->audit_log);
+	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);
+	ret |= dup_list(&dst->pubkeys, &dst->npubkeys, src->pubkeys, src->npubkeys);
+	if (src->nmodels) {
+		dst->models = calloc(src->nmodels, sizeof(*dst->models));
+		if (!dst->models)
+			ret = -ENOMEM;
+		for (size_t i = 0; dst->models && i < src->nmodels; i++) {
+			dst->nmodels++;
+			ret |= dup_str(&dst->models[i].glob, src->models[i].glob);
+			ret |= dup_list(&dst->models[i].names, &dst->models[i].nnames,
+					src->models[i].names, src->models[i].nnames);
+		}
+	}
+	if (ret) {
+		vouch_config_clear(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}

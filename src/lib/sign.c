@@ -1,0 +1,248 @@
+/*
+ * sign.c - hash a model and write its OMS bundle: resources in
+ * model_signing's order, the root subject digest, vouch's metadata member,
+ * DSSE over the exact payload bytes, one signature per bundle.
+ */
+#include "bundle_i.h"
+#include "model_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Recorded in the signed ignore_paths of every directory signature: the
+ * signature, the cosignature directory, and the git paths every reference
+ * verifier skips (sorted, so golden signatures are stable). */
+static const char *const dir_ignores[] = {
+	".git", ".gitattributes", ".github", ".gitignore", "model.sig", "model.sig.d",
+};
+
+struct collect {
+	json_t *resources;
+	json_t *files;                /* meta: path -> size */
+	EVP_MD_CTX *root;
+	bool sharded;
+	uint64_t shard_size;
+	char *err;
+	size_t errlen;
+};
+
+static int collect_item(void *arg, const struct vouch_item *it, int rc, const struct stat *st,
+			const struct vouch_hash_job *jobs, size_t njobs)
+{
+	struct collect *c = arg;
+	char hex[65], name[PATH_MAX + 48], algo[64];
+
+	if (rc)
+		return verr(c->err, c->errlen, rc, "%s: %s", it->path, strerror(-rc));
+	if (c->sharded)
+		snprintf(algo, sizeof(algo), "sha256-sharded-%" PRIu64, c->shard_size);
+	else
+		snprintf(algo, sizeof(algo), "sha256");
+	for (size_t i = 0; i < njobs; i++) {
+		if (jobs[i].rc)
+			return verr(c->err, c->errlen, jobs[i].rc, "%s: %s (changed while signing?)",
+				    it->path, strerror(-jobs[i].rc));
+		vouch_hex(jobs[i].digest, 32, hex);
+		if (c->sharded)
+			snprintf(name, sizeof(name), "%s:%" PRIu64 ":%" PRIu64, it->path,
+				 jobs[i].off, jobs[i].off + jobs[i].len);
+		else
+			snprintf(name, sizeof(name), "%s", it->path);
+		json_array_append_new(c->resources,
+				      json_pack("{s:s, s:s, s:s}", "algorithm", algo, "digest", hex,
+						"name", name));
+		EVP_DigestUpdate(c->root, jobs[i].digest, 32);
+	}
+	json_object_set_new(c->files, it->path, json_integer((json_int_t)st->st_size));
+	return 0;
+}
+
+static char *basename_of(const char *path)
+{
+	char *copy = strdup(path), *b, *out;
+	size_t n;
+
+	if (!copy)
+		return NULL;
+	n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	b = strrchr(copy, '/');
+	b = b && b[1] ? b + 1 : copy;
+	if (!strcmp(b, ".") || !strcmp(b, "..") || !strcmp(b, "/")) {
+		/* "." names nothing: use the real directory's name, as model_signing 1.1 does. */
+		char *real = realpath(path, NULL);
+		char *r = real ? strrchr(real, '/') : NULL;
+		out = strdup(r && r[1] ? r + 1 : "model");
+		free(real);
+	} else {
+		out = strdup(b);
+	}
+	free(copy);
+	return out;
+}
+
+int vouch_sign_path(struct vouch_signer *s, const char *path,
+		    const struct vouch_sign_opts *o, char *err, size_t errlen)
+{
+	struct collect c = { .err = err, .errlen = errlen };
+	struct vouch_scan_opts so = { 0 };
+	struct vouch_items items = { 0 };
+	json_t *stmt = NULL, *ser = NULL, *meta = NULL, *ign = NULL;
+	char *payload = NULL, *bundle = NULL, *base = NULL, *out = NULL;
+	uint8_t root[32], *pae = NULL, *sig = NULL;
+	char roothex[65], ts[32];
+	size_t paelen, siglen;
+	enum vouch_cause cause;
+	unsigned rl = 32;
+	struct stat st;
+	bool is_dir;
+	int rootfd = -1, ret;
+
+	c.sharded = !o->method || !strcmp(o->method, "shards");
+	if (o->method && strcmp(o->method, "shards") && strcmp(o->method, "files"))
+		return verr(err, errlen, -EINVAL, "unknown method %s (want shards or files)", o->method);
+	c.shard_size = o->shard_size ? o->shard_size : VOUCH_DEFAULT_SHARD;
+	if (o->version >= (1ull << 53))
+		return verr(err, errlen, -EINVAL, "version must be below 2^53");
+	if (lstat(path, &st) < 0)
+		return verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode) && !o->allow_symlinks)
+		return verr(err, errlen, -ELOOP, "%s: is a symlink (refused; see --allow-symlinks)", path);
+	if (stat(path, &st) < 0)
+		return verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	is_dir = S_ISDIR(st.st_mode);
+	if (!is_dir && !S_ISREG(st.st_mode))
+		return verr(err, errlen, -EINVAL, "%s: not a regular file or directory", path);
+	base = basename_of(path);
+	if (o->output)
+		out = strdup(o->output);
+	else if (asprintf(&out, is_dir ? "%s/model.sig" : "%s.sig", path) < 0)
+		out = NULL;
+	if (!base || !out) {
+		ret = -ENOMEM;
+		goto done;
+	}
+
+	if (is_dir) {
+		rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			ret = verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			goto done;
+		}
+		so.ignore = (char **)dir_ignores;
+		so.nignore = ARRAY_SIZE(dir_ignores);
+		so.allow_symlinks = o->allow_symlinks;
+		so.symlink_root = o->symlink_root;
+		ret = vouch_model_scan(rootfd, &so, &items, &cause, err, errlen);
+		if (ret)
+			goto done;
+	} else {
+		char *real = realpath(path, NULL);
+
+		items.v = calloc(1, sizeof(*items.v));
+		if (!items.v || !real) {
+			free(real);
+			ret = -ENOMEM;
+			goto done;
+		}
+		items.n = items.cap = 1;
+		items.v[0].path = strdup(".");
+		items.v[0].target = real;
+	}
+	for (size_t i = 0; c.sharded && i < items.n; i++) {
+		if (strchr(items.v[i].path, ':')) {
+			ret = verr(err, errlen, -EINVAL, "%s: a name containing ':' cannot be shard-signed "
+				   "(model_signing splits shard names on ':'); use --method files",
+				   items.v[i].path);
+			goto done;
+		}
+	}
+
+	c.resources = json_array();
+	c.files = json_object();
+	c.root = EVP_MD_CTX_new();
+	if (!c.resources || !c.files || !c.root ||
+	    EVP_DigestInit_ex(c.root, EVP_sha256(), NULL) != 1) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	ret = vouch_model_hash(rootfd, &items, c.sharded, c.shard_size, o->threads,
+			       collect_item, &c);
+	if (ret)
+		goto done;
+	EVP_DigestFinal_ex(c.root, root, &rl);
+	vouch_hex(root, 32, roothex);
+
+	ser = json_pack("{s:s, s:s, s:b}", "method", c.sharded ? "shards" : "files",
+			"hash_type", "sha256", "allow_symlinks", o->allow_symlinks);
+	if (c.sharded)
+		json_object_set_new(ser, "shard_size", json_integer((json_int_t)c.shard_size));
+	if (is_dir) {
+		ign = json_array();
+		for (size_t i = 0; i < ARRAY_SIZE(dir_ignores); i++)
+			json_array_append_new(ign, json_string(dir_ignores[i]));
+		json_object_set_new(ser, "ignore_paths", ign);
+	}
+	vouch_time_format(o->signed_at, ts);
+	meta = json_pack("{s:s, s:I, s:s, s:o}", "name", o->name ? o->name : base,
+			 "version", (json_int_t)(o->version ? o->version : 1), "signed_at", ts,
+			 "files", c.files);
+	c.files = NULL;
+	if (meta && o->expires) {
+		vouch_time_format(o->expires, ts);
+		json_object_set_new(meta, "expires", json_string(ts));
+	}
+	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:o, s:o, s:o}}",
+			 "_type", VOUCH_STATEMENT_V1,
+			 "subject", "name", base, "digest", "sha256", roothex,
+			 "predicateType", VOUCH_PRED_V1,
+			 "predicate", "serialization", ser, "resources", c.resources,
+			 VOUCH_META_KEY, meta);
+	ser = meta = NULL;
+	c.resources = NULL;
+	if (!stmt || !(payload = json_dumps(stmt, JSON_COMPACT | JSON_SORT_KEYS))) {
+		ret = verr(err, errlen, -EINVAL, "%s: cannot encode the statement (file names must be UTF-8)",
+			   path);
+		goto done;
+	}
+	pae = vouch_dsse_pae(VOUCH_PAYLOAD_TYPE, (uint8_t *)payload, strlen(payload), &paelen);
+	if (!pae) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	ret = s->sign(s, pae, paelen, &sig, &siglen, err, errlen);
+	if (ret)
+		goto done;
+	bundle = vouch_bundle_emit((uint8_t *)payload, strlen(payload), sig, siglen, s->pub->hint);
+	if (!bundle) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	ret = vouch_write_file_atomic(out, bundle, strlen(bundle), 0644, false);
+	if (ret)
+		verr(err, errlen, ret, "%s: %s", out, strerror(-ret));
+done:
+	if (rootfd >= 0)
+		close(rootfd);
+	vouch_items_free(&items);
+	json_decref(c.resources);
+	json_decref(c.files);
+	json_decref(ser);
+	json_decref(meta);
+	json_decref(stmt);
+	EVP_MD_CTX_free(c.root);
+	free(payload);
+	free(bundle);
+	free(pae);
+	free(sig);
+	free(base);
+	free(out);
+	return ret;
+}

@@ -1,0 +1,418 @@
+/*
+ * util.c - small helpers every libvouch module uses: error strings, hex and
+ * base64, RFC 3339 times, bounded file reads, atomic writes, model-relative
+ * path rules and symlink-free resolution beneath a pinned directory.
+ */
+#include "vouch_i.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <openssl/crypto.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const cause_names[VOUCH_CAUSE__COUNT] = {
+	[VOUCH_CAUSE_OK]              = "ok",
+	[VOUCH_CAUSE_NOT_SIGNED]      = "not-signed",
+	[VOUCH_CAUSE_BAD_SIGNATURE]   = "bad-signature",
+	[VOUCH_CAUSE_UNTRUSTED_KEY]   = "untrusted-key",
+	[VOUCH_CAUSE_THRESHOLD]       = "threshold",
+	[VOUCH_CAUSE_REVOKED_KEY]     = "revoked-key",
+	[VOUCH_CAUSE_EXPIRED]         = "expired",
+	[VOUCH_CAUSE_ROLLBACK]        = "rollback",
+	[VOUCH_CAUSE_NAME_MISMATCH]   = "name-mismatch",
+	[VOUCH_CAUSE_NOT_IN_MANIFEST] = "not-in-manifest",
+	[VOUCH_CAUSE_MISSING]         = "missing",
+	[VOUCH_CAUSE_SIZE_MISMATCH]   = "size-mismatch",
+	[VOUCH_CAUSE_HASH_MISMATCH]   = "hash-mismatch",
+	[VOUCH_CAUSE_MALFORMED]       = "malformed",
+	[VOUCH_CAUSE_SYMLINK]         = "symlink",
+	[VOUCH_CAUSE_IO_ERROR]        = "io-error",
+	[VOUCH_CAUSE_UNSUPPORTED]     = "unsupported",
+};
+
+const char *vouch_cause_name(enum vouch_cause cause)
+{
+	if ((unsigned)cause >= VOUCH_CAUSE__COUNT)
+		return "unknown";
+	return cause_names[cause];
+}
+
+int vouch_init(void)
+{
+	/* sodium_init is idempotent and thread-safe; OpenSSL 3 initialises itself. */
+	if (sodium_init() < 0)
+		return -EIO;
+	return 0;
+}
+
+int verr(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+void vouch_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+char *vouch_b64_encode(const uint8_t *in, size_t len)
+{
+	size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	char *out = malloc(n);
+
+	if (out)
+		sodium_bin2base64(out, n, in, len, sodium_base64_VARIANT_ORIGINAL);
+	return out;
+}
+
+uint8_t *vouch_b64_decode(const char *in, size_t inlen, size_t *outlen)
+{
+	/* protobuf-JSON allows standard or URL-safe, padded or not: try each. */
+	static const int variants[] = {
+		sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+		sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING,
+	};
+	uint8_t *out = malloc(inlen / 4 * 3 + 3);
+	const char *end;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(variants); i++) {
+		if (sodium_base642bin(out, inlen / 4 * 3 + 3, in, inlen, NULL, outlen,
+				      &end, variants[i]) == 0 && end == in + inlen)
+			return out;
+	}
+	free(out);
+	return NULL;
+}
+
+void vouch_time_format(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "@%lld", (long long)t);
+}
+
+int vouch_time_parse(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	long off = 0;
+	time_t t;
+
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {                /* fractional seconds: ignored */
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+		   isdigit((unsigned char)p[2]) && p[3] == ':' &&
+		   isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		if (*p == '+')
+			off = -off;
+		p += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = (int64_t)t + off;
+	return 0;
+}
+
+int vouch_read_fd(int fd, size_t max, uint8_t **buf, size_t *len, struct stat *st)
+{
+	struct stat sb;
+	uint8_t *b = NULL;
+	size_t have = 0;
+
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EINVAL;         /* a FIFO or device would block or never end */
+	if ((uint64_t)sb.st_size > max)
+		return -EFBIG;
+	b = malloc((size_t)sb.st_size + 1);
+	if (!b)
+		return -ENOMEM;
+	/* pread to EOF, never past the size seen, even if the file grows meanwhile;
+	 * pread leaves a caller's offset alone. */
+	for (;;) {
+		ssize_t n = pread(fd, b + have, (size_t)sb.st_size + 1 - have, (off_t)have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(b);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (have > (size_t)sb.st_size) {
+			free(b);
+			return -EFBIG;
+		}
+	}
+	b[have] = '\0';
+	*buf = b;
+	*len = have;
+	if (st)
+		*st = sb;
+	return 0;
+}
+
+int vouch_read_file(int dirfd, const char *path, size_t max, uint8_t **buf, size_t *len,
+		    struct stat *st)
+{
+	int fd, ret;
+
+	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ret = vouch_read_fd(fd, max, buf, len, st);
+	close(fd);
+	return ret;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int vouch_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			    bool excl)
+{
+	char *tmp = NULL, *dir = NULL, *slash;
+	int fd = -1, dfd = -1, ret;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -ENOMEM;
+	dir = strdup(path);
+	if (!dir) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_all(fd, data, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	fd = -1;
+	if (ret)
+		goto out;
+	if (excl) {
+		/* link() fails if path exists: no window where an existing file is replaced. */
+		if (link(tmp, path) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dir);
+	return ret;
+}
+
+/* Compare one path component at a time, as Python's PurePosixPath does. */
+int vouch_path_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+		size_t n = la < lb ? la : lb;
+		int c = memcmp(a, b, n);
+
+		if (c)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+		a += la;
+		b += lb;
+		if (!*a || !*b)
+			return (*a != 0) - (*b != 0);
+		a++;
+		b++;
+	}
+}
+
+static bool utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n, cp;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+bool vouch_path_ok(const char *p)
+{
+	const char *c = p;
+
+	if (!*p || *p == '/')
+		return false;
+	for (const unsigned char *q = (const unsigned char *)p; *q; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			return false;
+	if (!utf8_ok((const unsigned char *)p))
+		return false;
+	for (;;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += n;
+		if (!*c)
+			return true;
+		c++;
+	}
+}
+
+int vouch_openat_beneath(int dirfd, const char *relpath, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	/* glibc 2.36 has no openat2() wrapper.  O_NOFOLLOW alone only covers the
+	 * last component; RESOLVE_NO_SYMLINKS covers every one. */
+	do
+		fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+unsigned vouch_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > 64 ? 64 : (unsigned)n;
+}
+
+int vouch_proc_identity(pid_t tid, pid_t *tgid, char *comm, size_t commlen)
+{
+	char path[64], buf[512];
+	FILE *f;
+	int ret = -ENOENT;
+
+	*tgid = tid;
+	if (comm && commlen)
+		comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "Name:\t", 6) && comm && commlen) {
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(comm, commlen, "%s", buf + 6);
+		} else if (!strncmp(buf, "Tgid:\t", 6)) {
+			*tgid = (pid_t)atoi(buf + 6);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}

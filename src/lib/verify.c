@@ -1,0 +1,706 @@
+/*
+ * verify.c - the one place where vouch decides.  vouch_verify_fd() (vouchfs,
+ * the shim) and vouch_verify_tree() (the CLI) share the same steps:
+ *   find the governing signature -> authenticate it (trust.c) -> policy
+ *   (expiry, name binding, rollback) -> plan what to hash for the file from
+ *   the manifest -> hash -> compare.
+ * Locking: ctx->rw is held for reading by every verification and for writing
+ * by reload/flush, so cached bundles and trust never change under a reader.
+ * ctx->mu guards the caches' tables; hashing runs with no mutex held.
+ */
+#include "verify_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VCACHE_BUCKETS 4096
+#define VCACHE_MAX     65536      /* verdicts kept before the table is pruned */
+#define BCACHE_MAX     1024       /* authenticated bundles kept */
+
+struct ventry {
+	struct vouch_ident file, sig;
+	char    *name;                /* relpath: two names of one inode may be signed differently */
+	uint64_t hash;
+	bool     done;
+	struct vouch_verdict v;
+	struct ventry *next;
+};
+
+struct bentry {
+	struct vouch_ident sig;
+	struct vouch_auth auth;
+	struct bentry *next;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void vouch_ident_of(const struct stat *st, struct vouch_ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
+
+static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                   */
+
+static void caches_clear(struct vouch_ctx *ctx)
+{
+	caches_prune(ctx);
+	for (int i = 0; i < 2; i++) {
+		struct bentry **list = i ? &ctx->bspill : &ctx->bcache;
+
+		while (*list) {
+			struct bentry *e = *list;
+			*list = e->next;
+			vouch_auth_clear(&e->auth);
+			free(e);
+		}
+	}
+	ctx->nbundles = 0;
+}
+
+int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *err, size_t errlen)
+{
+	struct vouch_ctx *ctx = calloc(1, sizeof(*ctx));
+	pthread_rwlockattr_t ra;
+	int ret;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->vcache = calloc(VCACHE_BUCKETS, sizeof(*ctx->vcache));
+	if (!ctx->vcache || vouch_config_copy(&ctx->cfg, cfg)) {
+		free(ctx->vcache);
+		free(ctx);
+		return -ENOMEM;
+	}
+	/* Writers (SIGHUP) must not starve behind a steady stream of opens. */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&ctx->rw, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&ctx->mu, NULL);
+	pthread_cond_init(&ctx->done, NULL);
+	ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
+	if (!ret)
+		ret = vouch_trust_load(&ctx->cfg, &ctx->trust, err, errlen);
+	if (ret) {
+		vouch_ctx_free(ctx);
+		return ret;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void vouch_ctx_free(struct vouch_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	caches_clear(ctx);
+	free(ctx->vcache);
+	vouch_trust_free(ctx->trust);
+	vouch_audit_free(ctx->audit);
+	vouch_config_clear(&ctx->cfg);
+	pthread_rwlock_destroy(&ctx->rw);
+	pthread_mutex_destroy(&ctx->mu);
+	pthread_cond_destroy(&ctx->done);
+	free(ctx);
+}
+
+int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char *err, size_t errlen)
+{
+	struct vouch_config copy;
+	struct vouch_trust *t = NULL;
+	int ret;
+
+	/* Build the new trust completely before touching the old: a bad key
+	 * file or config leaves the old policy in force. */
+	if (vouch_config_copy(&copy, cfg))
+		return -ENOMEM;
+	ret = vouch_trust_load(&copy, &t, err, errlen);
+	if (ret) {
+		vouch_config_clear(&copy);
+		vouch_audit_msg(ctx->audit, LOG_ERR, "reload refused, old trust stays in force: %s",
+				err ? err : "");
+		return ret;
+	}
+	pthread_rwlock_wrlock(&ctx->rw);
+	vouch_trust_free(ctx->trust);
+	ctx->trust = t;
+	copy.audit_log = ctx->cfg.audit_log ? strdup(ctx->cfg.audit_log) : NULL; /* sink stays open */
+	vouch_config_clear(&ctx->cfg);
+	ctx->cfg = copy;
+	pthread_mutex_lock(&ctx->mu);
+	caches_clear(ctx);
+	ctx->generation++;
+	pthread_mutex_unlock(&ctx->mu);
+	pthread_rwlock_unlock(&ctx->rw);
+	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu keys, threshold %u; cached verdicts dropped",
+			t->nkeys, ctx->cfg.threshold);
+	return 0;
+}
+
+const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx)
+{
+	return &ctx->cfg;
+}
+
+void vouch_ctx_flush(struct vouch_ctx *ctx)
+{
+	pthread_rwlock_wrlock(&ctx->rw);
+	pthread_mutex_lock(&ctx->mu);
+	caches_clear(ctx);
+	ctx->generation++;
+	pthread_mutex_unlock(&ctx->mu);
+	pthread_rwlock_unlock(&ctx->rw);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Policy                                                                    */
+
+const char *vouch_model_name(const struct vouch_bundle *b)
+{
+	return b->st.meta.present ? b->st.meta.name : b->st.subject_name;
+}
+
+enum vouch_cause vouch_policy_check(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+				    const char *fullpath, const char *expect_name,
+				    char *detail, size_t dl)
+{
+	const struct vouch_config *c = &ctx->cfg;
+	const struct vouch_meta *m = &b->st.meta;
+	const char *name = vouch_model_name(b);
+	int64_t now = (int64_t)time(NULL);
+	bool bound = false;
+
+	if (m->present && m->expires && now > m->expires + c->clock_skew) {
+		char ts[32];
+		vouch_time_format(m->expires, ts);
+		verr(detail, dl, 0, "signature expired at %s", ts);
+		return VOUCH_CAUSE_EXPIRED;
+	}
+	if (m->present && m->signed_at > now + c->clock_skew) {
+		char ts[32];
+		vouch_time_format(m->signed_at, ts);
+		verr(detail, dl, 0, "signed_at %s is in the future", ts);
+		return VOUCH_CAUSE_EXPIRED;
+	}
+	if (expect_name && strcmp(expect_name, name)) {
+		verr(detail, dl, 0, "signed for model %s, expected %s", name, expect_name);
+		return VOUCH_CAUSE_NAME_MISMATCH;
+	}
+	for (size_t i = 0; fullpath && i < c->nmodels; i++) {
+		const struct vouch_binding *bind = &c->models[i];
+
+		/* The glob may name the model directory or any file below it. */
+		if (fnmatch(bind->glob, fullpath, FNM_PATHNAME) &&
+		    fnmatch(bind->glob, fullpath, FNM_PATHNAME | FNM_LEADING_DIR))
+			continue;
+		bound = true;
+		for (size_t k = 0; k < bind->nnames; k++)
+			if (!fnmatch(bind->names[k], name, 0))
+				goto next;
+		verr(detail, dl, 0, "model %s may not be served at %s ([models] %s)", name, fullpath,
+		     bind->glob);
+		return VOUCH_CAUSE_NAME_MISMATCH;
+next:
+		;
+	}
+	if (fullpath && c->require_binding && !bound) {
+		verr(detail, dl, 0, "no [models] entry covers %s (require_binding = yes)", fullpath);
+		return VOUCH_CAUSE_NAME_MISMATCH;
+	}
+	return VOUCH_CAUSE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-file plan and comparison (shared by the fd and tree paths)           */
+
+enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name, uint64_t size,
+				 const struct vouch_resource *const **res, size_t *nres,
+				 char *detail, size_t dl)
+{
+	const struct vouch_statement *st = &b->st;
+	const struct vouch_file_meta *fm = vouch_meta_find(&st->meta, name);
+	bool sharded = !strcmp(st->method, "shards");
+	size_t n = vouch_bundle_find(b, name, res);
+
+	*nres = n;
+	if (st->meta.present && st->meta.files) {
+		if (!fm) {
+			verr(detail, dl, 0, "not in the signed file list");
+			return VOUCH_CAUSE_NOT_IN_MANIFEST;
+		}
+		/* Sizes are known before hashing: a truncated or extended file
+		 * costs nothing to reject. */
+		if (fm->size != size) {
+			verr(detail, dl, 0, "size %" PRIu64 ", signed %" PRIu64, size, fm->size);
+			return VOUCH_CAUSE_SIZE_MISMATCH;
+		}
+	}
+	if (n == 0) {
+		/* shards list no empty file: allowed if the metadata records it (or
+		 * the signer was the reference tool, whose verifier allows it). */
+		if (sharded && size == 0)
+			return VOUCH_CAUSE_OK;
+		verr(detail, dl, 0, "not in the signed manifest");
+		return VOUCH_CAUSE_NOT_IN_MANIFEST;
+	}
+	if (sharded && (*res)[n - 1]->end != size) {
+		verr(detail, dl, 0, "size %" PRIu64 ", signed %" PRIu64, size, (*res)[n - 1]->end);
+		return VOUCH_CAUSE_SIZE_MISMATCH;
+	}
+	return VOUCH_CAUSE_OK;
+}
+
+enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, size_t nres,
+				    const struct vouch_hash_job *jobs, size_t njobs,
+				    char *detail, size_t dl)
+{
+	if (njobs != nres) {
+		verr(detail, dl, 0, "size differs from the signed shards");
+		return VOUCH_CAUSE_SIZE_MISMATCH;
+	}
+	for (size_t i = 0; i < njobs; i++) {
+		if (jobs[i].rc == -ERANGE) {
+			verr(detail, dl, 0, "file shrank while being verified");
+			return VOUCH_CAUSE_SIZE_MISMATCH;
+		}
+		if (jobs[i].rc) {
+			verr(detail, dl, 0, "read error: %s", strerror(-jobs[i].rc));
+			return VOUCH_CAUSE_IO_ERROR;
+		}
+		if (memcmp(jobs[i].digest, res[i]->digest, 32)) {
+			if (res[i]->sharded)
+				verr(detail, dl, 0, "bytes %" PRIu64 "-%" PRIu64 " differ from the signed digest",
+				     res[i]->start, res[i]->end);
+			else
+				verr(detail, dl, 0, "content differs from the signed digest");
+			return VOUCH_CAUSE_HASH_MISMATCH;
+		}
+	}
+	return VOUCH_CAUSE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The enforcement entry point                                               */
+
+bool vouch_path_is_signature(const char *relpath)
+{
+	const char *base = strrchr(relpath, '/');
+	size_t n;
+
+	base = base ? base + 1 : relpath;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".sig"))
+		return true;
+	/* Cosignatures live in model.sig.d/ or F.sig.d/ directories. */
+	for (const char *p = relpath; (p = strstr(p, ".sig.d/")); p++)
+		if (p == relpath || p[-1] != '/')
+			return true;
+	return false;
+}
+
+/* The signature that governs relpath: the nearest model.sig from its
+ * directory up to the root; else its sidecar.  Returns 0 with sigfd open and
+ * *name = the file's name inside the bundle, or a cause. */
+static enum vouch_cause find_signature(int rootfd, const char *relpath, int *sigfd,
+				       char **sigpath, char **name, bool *sidecar)
+{
+	char *dir = strdup(relpath), *cand = NULL;
+	enum vouch_cause c = VOUCH_CAUSE_NOT_SIGNED;
+	int fd;
+
+	if (!dir)
+		return VOUCH_CAUSE_IO_ERROR;
+	for (;;) {
+		char *slash = strrchr(dir, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			dir[0] = '\0';
+		free(cand);
+		if (asprintf(&cand, "%s%smodel.sig", dir, dir[0] ? "/" : "") < 0) {
+			cand = NULL;
+			c = VOUCH_CAUSE_IO_ERROR;
+			goto out;
+		}
+		fd = vouch_openat_beneath(rootfd, cand, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+		if (fd >= 0) {
+			size_t dl = strlen(dir);
+			*name = strdup(relpath + (dl ? dl + 1 : 0));
+			*sigfd = fd;
+			*sigpath = cand;
+			*sidecar = false;
+			cand = NULL;
+			c = *name ? VOUCH_CAUSE_OK : VOUCH_CAUSE_IO_ERROR;
+			goto out;
+		}
+		if (fd == -ELOOP || fd == -EXDEV) {
+			c = VOUCH_CAUSE_SYMLINK;   /* a planted link must not hide a bundle */
+			goto out;
+		}
+		if (fd != -ENOENT && fd != -ENOTDIR) {
+			c = VOUCH_CAUSE_IO_ERROR;
+			goto out;
+		}
+		if (!dir[0])
+			break;
+	}
+	free(cand);
+	if (asprintf(&cand, "%s.sig", relpath) < 0) {
+		cand = NULL;
+		c = VOUCH_CAUSE_IO_ERROR;
+		goto out;
+	}
+	fd = vouch_openat_beneath(rootfd, cand, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0) {
+		*name = strdup(".");
+		*sigfd = fd;
+		*sigpath = cand;
+		*sidecar = true;
+		cand = NULL;
+		c = VOUCH_CAUSE_OK;
+	} else if (fd == -ELOOP || fd == -EXDEV) {
+		c = VOUCH_CAUSE_SYMLINK;
+	} else if (fd != -ENOENT) {
+		c = VOUCH_CAUSE_IO_ERROR;
+	}
+out:
+	free(cand);
+	free(dir);
+	return c;
+}
+
+/* The authenticated bundle for an open signature file, from the cache or
+ * freshly read and checked.  Caller holds ctx->rw for reading. */
+static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int sigfd,
+					 const char *sigpath, const struct stat *sst)
+{
+	struct vouch_ident id;
+	struct bentry *e;
+
+	vouch_ident_of(sst, &id);
+	pthread_mutex_lock(&ctx->mu);
+	for (e = ctx->bcache; e; e = e->next)
+		if (ident_eq(&e->sig, &id))
+			break;
+	pthread_mutex_unlock(&ctx->mu);
+	if (e)
+		return &e->auth;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->sig = id;
+	vouch_authenticate_fd(ctx, rootfd, sigfd, sigpath, &e->auth);
+	pthread_mutex_lock(&ctx->mu);
+	if (ctx->nbundles < BCACHE_MAX) {
+		/* Two threads may have raced to authenticate the same file; both
+		 * results are equal, keeping both is harmless until the next flush. */
+		e->next = ctx->bcache;
+		ctx->bcache = e;
+		ctx->nbundles++;
+	} else {
+		e->next = ctx->bspill;   /* not cached; freed at the next flush or free */
+		ctx->bspill = e;
+	}
+	pthread_mutex_unlock(&ctx->mu);
+	return &e->auth;
+}
+
+static void fill_who(const struct vouch_subject *who, struct vouch_event *ev, char *comm, size_t cl)
+{
+	if (who) {
+		ev->pid = who->pid;
+		ev->uid = who->uid;
+		ev->comm = who->comm;
+	} else {
+		ev->pid = getpid();
+		ev->uid = getuid();
+		vouch_proc_identity(getpid(), &ev->pid, comm, cl);
+		ev->comm = comm;
+	}
+}
+
+void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
+		  const struct vouch_subject *who, double elapsed_ms)
+{
+	struct vouch_event ev = { 0 };
+	char comm[64] = "";
+
+	ev.decision = v->allow && v->cause == VOUCH_CAUSE_OK ? "allow" : v->allow ? "allow-audit" : "deny";
+	ev.cause = v->cause;
+	ev.mode = ctx->cfg.mode;
+	ev.priority = v->cause == VOUCH_CAUSE_OK ? LOG_INFO : LOG_ALERT;
+	ev.path = path;
+	ev.dev = v->st.st_dev;
+	ev.ino = v->st.st_ino;
+	ev.size = (uint64_t)v->st.st_size;
+	fill_who(who, &ev, comm, sizeof(comm));
+	ev.model = v->model;
+	ev.version = v->version;
+	ev.keyid = v->keyid;
+	ev.elapsed_ms = elapsed_ms;
+	ev.detail = v->cached ? (v->detail[0] ? v->detail : "cached verdict") : v->detail;
+	vouch_audit_record(ctx->audit, &ev);
+}
+
+static void decide(struct vouch_ctx *ctx, struct vouch_verdict *v, enum vouch_cause c)
+{
+	v->cause = c;
+	v->allow = c == VOUCH_CAUSE_OK || ctx->cfg.mode == VOUCH_MODE_AUDIT;
+}
+
+/* Verify one open file against an authenticated bundle: the part of a
+ * verdict that a cache entry stores. */
+static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth, const char *name,
+			   const char *fullpath, int fd, const struct stat *st, bool sidecar,
+			   const char *relpath, struct vouch_verdict *v)
+{
+	const struct vouch_resource *const *res = NULL;
+	struct vouch_hash_job *jobs = NULL;
+	size_t nres = 0, njobs;
+	enum vouch_cause c;
+
+	if (auth->cause) {
+		snprintf(v->detail, sizeof(v->detail), "%s", auth->detail);
+		decide(ctx, v, auth->cause);
+		return;
+	}
+	snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
+	v->version = auth->b->st.meta.version;
+	snprintf(v->keyid, sizeof(v->keyid), "%s", auth->keyid);
+	c = vouch_policy_check(ctx, auth->b, fullpath, NULL, v->detail, sizeof(v->detail));
+	if (c)
+		goto out;
+	if (sidecar) {
+		/* A sidecar's resource is ".": bind it to the file's name through the
+		 * signed subject, so X.sig cannot vouch for a renamed copy. */
+		const char *base = strrchr(relpath, '/');
+		base = base ? base + 1 : relpath;
+		if (strcmp(auth->b->st.subject_name, base)) {
+			verr(v->detail, sizeof(v->detail), 0, "signature is for %s, not %s",
+			     auth->b->st.subject_name, base);
+			c = VOUCH_CAUSE_NAME_MISMATCH;
+			goto out;
+		}
+	} else if (vouch_bundle_find(auth->b, name, &res) == 0 &&
+		   vouch_bundle_find(auth->b, ".", &res) > 0 && !strchr(name, '/') &&
+		   !strcmp(auth->b->st.subject_name, name)) {
+		/* A single-file model.sig (reference tool: resource ".") governs the
+		 * file its signed subject names, beside it. */
+		name = ".";
+	}
+	if (vouch_ignored(&auth->b->st, NULL, 0, name)) {
+		verr(v->detail, sizeof(v->detail), 0, "excluded from the signature (ignore_paths)");
+		c = VOUCH_CAUSE_NOT_SIGNED;
+		goto out;
+	}
+	c = vouch_file_plan(auth->b, name, (uint64_t)st->st_size, &res, &nres, v->detail,
+			    sizeof(v->detail));
+	if (c || nres == 0)
+		goto out;
+	jobs = calloc(nres, sizeof(*jobs));
+	if (!jobs) {
+		c = VOUCH_CAUSE_IO_ERROR;
+		goto out;
+	}
+	njobs = vouch_plan_jobs(fd, (uint64_t)st->st_size, res[0]->sharded,
+				auth->b->st.shard_size, jobs, nres);
+	if (njobs == (size_t)-1) {
+		c = VOUCH_CAUSE_SIZE_MISMATCH;
+		goto out;
+	}
+	vouch_hash_jobs(jobs, njobs, 0);
+	c = vouch_file_compare(res, nres, jobs, njobs, v->detail, sizeof(v->detail));
+out:
+	free(jobs);
+	decide(ctx, v, c);
+}
+
+enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
+				 const char *relpath, int fd, const struct vouch_subject *who,
+				 struct vouch_verdict *out)
+{
+	char *sigpath = NULL, *name = NULL, *fullpath = NULL;
+	struct vouch_ident fid, sid;
+	struct ventry *e = NULL, **bucket;
+	const struct vouch_auth *auth;
+	struct stat sst;
+	double t0 = now_ms();
+	bool sidecar = false, owner = false;
+	enum vouch_cause c;
+	uint64_t h;
+	int sigfd = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (asprintf(&fullpath, "%s/%s", root->path, relpath) < 0)
+		fullpath = NULL;
+	if (fstat(fd, &out->st) < 0) {
+		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
+		snprintf(out->detail, sizeof(out->detail), "fstat: %s", strerror(errno));
+		goto record;
+	}
+	if (!vouch_path_ok(relpath)) {
+		decide(ctx, out, VOUCH_CAUSE_MALFORMED);
+		snprintf(out->detail, sizeof(out->detail), "unsafe relative path");
+		goto record;
+	}
+	if (vouch_path_is_signature(relpath) && S_ISREG(out->st.st_mode)) {
+		decide(ctx, out, VOUCH_CAUSE_OK);   /* signatures are public, never models */
+		free(fullpath);
+		return VOUCH_CAUSE_OK;
+	}
+	if (!S_ISREG(out->st.st_mode)) {
+		decide(ctx, out, VOUCH_CAUSE_SYMLINK);
+		snprintf(out->detail, sizeof(out->detail), "not a regular file");
+		goto record;
+	}
+
+	pthread_rwlock_rdlock(&ctx->rw);
+	c = find_signature(root->fd, relpath, &sigfd, &sigpath, &name, &sidecar);
+	if (c || fstat(sigfd, &sst) < 0) {
+		decide(ctx, out, c ? c : VOUCH_CAUSE_IO_ERROR);
+		snprintf(out->detail, sizeof(out->detail), "%s",
+			 c == VOUCH_CAUSE_NOT_SIGNED ? "no model.sig above it and no sidecar" :
+			 c == VOUCH_CAUSE_SYMLINK ? "a signature path is a symlink" : "cannot open the signature");
+		pthread_rwlock_unlock(&ctx->rw);
+		goto record;
+	}
+
+	/* Verdict cache, with single-flight for concurrent first opens. */
+	vouch_ident_of(&out->st, &fid);
+	vouch_ident_of(&sst, &sid);
+	h = fnv(fnv(fnv(0xcbf29ce484222325ull, &fid, sizeof(fid)), &sid, sizeof(sid)),
+		relpath, strlen(relpath));
+	bucket = &ctx->vcache[h % VCACHE_BUCKETS];
+	pthread_mutex_lock(&ctx->mu);
+	for (;;) {
+		for (e = *bucket; e; e = e->next)
+			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
+			    !strcmp(e->name, relpath))
+				break;
+		if (!e || e->done)
+			break;
+		/* Another thread is hashing this file: wait for its verdict; never
+		 * give up early (a waiter is never let through on timeout). */
+		pthread_cond_wait(&ctx->done, &ctx->mu);
+	}
+	if (e) {
+		struct stat keep = out->st;
+		*out = e->v;
+		out->st = keep;
+		out->cached = true;
+		ctx->hits++;
+		pthread_mutex_unlock(&ctx->mu);
+		pthread_rwlock_unlock(&ctx->rw);
+		if (out->cause == VOUCH_CAUSE_OK)
+			goto done;            /* allow hits are counted, not logged */
+		goto record;
+	}
+	if (ctx->nverdicts >= VCACHE_MAX)
+		caches_prune(ctx);
+	e = calloc(1, sizeof(*e));
+	if (e && (e->name = strdup(relpath))) {
+		e->file = fid;
+		e->sig = sid;
+		e->hash = h;
+		e->next = *bucket;
+		*bucket = e;
+		ctx->nverdicts++;
+		owner = true;
+	} else {
+		free(e);
+		e = NULL;
+	}
+	pthread_mutex_unlock(&ctx->mu);
+
+	auth = get_auth(ctx, root->fd, sigfd, sigpath, &sst);
+	if (!auth)
+		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
+	else
+		verify_against(ctx, auth, name, fullpath, fd, &out->st, sidecar, relpath, out);
+
+	if (owner) {
+		pthread_mutex_lock(&ctx->mu);
+		e->v = *out;
+		e->done = true;
+		/* An I/O error is not a property of the file: don't remember it. */
+		if (out->cause == VOUCH_CAUSE_IO_ERROR) {
+			for (struct ventry **pp = bucket; *pp; pp = &(*pp)->next)
+				if (*pp == e) {
+					*pp = e->next;
+					break;
+				}
+			free(e->name);
+			free(e);
+			ctx->nverdicts--;
+		}
+		pthread_cond_broadcast(&ctx->done);
+		pthread_mutex_unlock(&ctx->mu);
+	}
+	pthread_rwlock_unlock(&ctx->rw);
+record:
+	vouch_record(ctx, fullpath ? fullpath : relpath, out, who, now_ms() - t0);
+done:
+	if (sigfd >= 0)
+		close(sigfd);
+	free(sigpath);
+	free(name);
+	free(fullpath);
+	return out->cause;
+}
+
+void caches_prune(struct vouch_ctx *ctx)
+{
+	/* Called with ctx->mu held: drop every finished verdict. */
+	for (size_t i = 0; i < VCACHE_BUCKETS; i++) {
+		struct ventry **pp = &ctx->vcache[i];
+
+		while (*pp) {
+			struct ventry *e = *pp;
+			if (!e->done) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e->name);
+			free(e);
+			ctx->nverdicts--;
+		}
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * verify_i.h - the verification context and the steps that the fd entry
+ * point (verify.c) and whole-model verification (tree.c) share; trust.c
+ * authenticates bundles against the trusted keys.
+ */
+#ifndef VOUCH_VERIFY_I_H
+#define VOUCH_VERIFY_I_H
+
+#include "audit_i.h"
+#include "bundle_i.h"
+#include "model_i.h"
+
+/* What identifies a file's content for caching: if any of these changed,
+ * the content may have. */
+struct vouch_ident {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+void vouch_ident_of(const struct stat *st, struct vouch_ident *id);
+
+struct vouch_trust {
+	struct vouch_key **keys;
+	size_t nkeys;
+};
+
+/* An authenticated (or rejected) bundle with its cosignatures. */
+struct vouch_auth {
+	struct vouch_bundle *b;          /* NULL if it could not be parsed */
+	enum vouch_cause cause;          /* of authentication */
+	char keyid[VOUCH_KEYID_LEN + 1]; /* first trusted signer */
+	unsigned nsigners;               /* distinct trusted keys that signed */
+	char detail[256];
+};
+
+struct ventry;
+struct bentry;
+
+struct vouch_ctx {
+	struct vouch_config cfg;
+	struct vouch_trust *trust;
+	struct vouch_audit *audit;
+	pthread_rwlock_t rw;             /* read: a verification; write: reload/flush */
+	pthread_mutex_t mu;              /* the cache tables below */
+	pthread_cond_t done;             /* a pending verdict completed */
+	struct ventry **vcache;
+	size_t nverdicts;
+	struct bentry *bcache, *bspill;
+	size_t nbundles;
+	uint64_t generation;
+	uint64_t hits;
+};
+
+int  vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out,
+		      char *err, size_t errlen);
+void vouch_trust_free(struct vouch_trust *t);
+
+/* Read, parse and authenticate the signature open at sigfd (and its
+ * cosignatures beside it), filling auth.  Never fails: problems are in
+ * auth->cause/detail. */
+void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const char *sigpath,
+			   struct vouch_auth *auth);
+/* Authenticate an already parsed bundle (all its signatures). */
+void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth);
+void vouch_auth_clear(struct vouch_auth *auth);
+
+const char *vouch_model_name(const struct vouch_bundle *b);
+enum vouch_cause vouch_policy_check(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+				    const char *fullpath, const char *expect_name,
+				    char *detail, size_t dl);
+enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name, uint64_t size,
+				 const struct vouch_resource *const **res, size_t *nres,
+				 char *detail, size_t dl);
+enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, size_t nres,
+				    const struct vouch_hash_job *jobs, size_t njobs,
+				    char *detail, size_t dl);
+void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
+		  const struct vouch_subject *who, double elapsed_ms);
+void caches_prune(struct vouch_ctx *ctx);
+
+#endif
