@@ -75,6 +75,7 @@ struct vouch_binding {          /* [models] glob = name[, name...] */
 	char  *glob;                /* absolute path glob */
 	char **names;
 	size_t nnames;
+	int    line;                /* where it was read, for messages */
 };
 
 struct vouch_config {
@@ -94,6 +95,7 @@ struct vouch_config {
 	long   clock_skew;          /* seconds tolerated for signed_at/expires */
 	bool   allow_other;         /* vouchfs: serve other users (with default_permissions) */
 	bool   audit_optional;      /* shim: an audit_log this process cannot open is not fatal */
+	bool   state_readonly;      /* check anti-rollback marks but never advance them */
 };
 
 /* Fill defaults: enforce, threshold 1, clock_skew 300, nothing protected. */
@@ -154,6 +156,36 @@ struct vouch_signer;            /* a private key, or a handle to one */
  * when encrypted), or a PEM EC private key (PKCS#8 or SEC1). */
 int vouch_signer_load(const char *path, const struct vouch_passphrase *pp,
 		      struct vouch_signer **out, char *err, size_t errlen);
+
+/* A signer whose private key stays on a PKCS#11 token, reached through the
+ * OpenSSL "pkcs11" engine (Debian: libengine-pkcs11-openssl).  uri is an RFC
+ * 7512 URI naming one private key (pkcs11:token=...;object=...;type=private).
+ * module is the PKCS#11 module to load; NULL means the engine's default,
+ * p11-kit-proxy.so on Debian, which reaches every module registered with
+ * p11-kit (SoftHSM2, OpenSC).  The user PIN is read through pin (a file the
+ * user names, or the terminal; sodium memory, wiped once handed to the
+ * engine) unless the URI carries pin-value, which the caller should warn is
+ * visible to other users in argv.  The public key is taken from the token and
+ * must be ECDSA P-256/384/521 or Ed25519 (libp11 0.4.12, Debian 12's engine,
+ * cannot use EdDSA keys: use P-256); every signature the token returns is
+ * DER ECDSA with the curve's hash over the DSSE PAE and is verified with that
+ * public key before it is used.  Returns 0, -EACCES (login refused), -ENOENT
+ * (no engine, no such key) or another -errno, with err filled. */
+int vouch_signer_pkcs11(const char *uri, const char *module, const struct vouch_passphrase *pin,
+			struct vouch_signer **out, char *err, size_t errlen);
+
+/* A signer that runs an external command (how a cloud KMS plugs in):
+ * `/bin/sh -c cmd` in its own process group, receiving the exact bytes to
+ * sign (the DSSE PAE) on stdin, its stderr passed through.  It must write the
+ * signature to stdout, raw or as base64 text (ECDSA as DER or r||s), at most
+ * 64 KiB, exit 0 and finish within 60 s (else it is killed).  The public key
+ * it signs for is the PEM SubjectPublicKeyInfo at pubkey_pem_path; a returned
+ * signature is accepted only if it verifies with that key, so a failing,
+ * confused or hijacked command cannot produce a bundle.  No secret passes
+ * through vouch.  Returns 0 or -errno with err filled; sign errors name the
+ * command. */
+int vouch_signer_cmd(const char *cmd, const char *pubkey_pem_path, struct vouch_signer **out,
+		     char *err, size_t errlen);
 void vouch_signer_free(struct vouch_signer *s);
 const struct vouch_key *vouch_signer_key(const struct vouch_signer *s);
 
@@ -250,6 +282,44 @@ struct vouch_sign_opts {
 int vouch_sign_path(struct vouch_signer *s, const char *path,
 		    const struct vouch_sign_opts *opts, char *err, size_t errlen);
 
+/* Cosign: sign the exact payload of the bundle at sigpath with s and write
+ * the cosigner's own bundle (one DSSE signature) to SIGPATH.d/KEYID.sig.
+ * The caller must have verified the model against sigpath first.  out_path
+ * (may be NULL) receives the path written (malloc'd). */
+int vouch_cosign(struct vouch_signer *s, const char *sigpath, char **out_path,
+		 char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------ */
+/* Trust store administration (`vouch trust`).                               */
+
+struct vouch_trust_entry {
+	char     keyid[VOUCH_KEYID_LEN + 1];
+	char     type[16];
+	char    *file;
+	int64_t  not_before, not_after;   /* 0: unbounded */
+	char    *models;                  /* role: comma-separated globs, or NULL */
+	bool     revoked;
+};
+
+/* List the keys of a trust directory (and revoked ids with no key file). */
+int  vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
+		      char *err, size_t errlen);
+void vouch_trust_list_free(struct vouch_trust_entry *v, size_t n);
+/* Copy a PEM public key into dir as KEYID.pem (0644; dir created 0755). */
+int  vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_LEN + 1],
+		     char *err, size_t errlen);
+/* Append a key id (or the id of a PEM key file) to dir/revoked. */
+int  vouch_trust_revoke(const char *dir, const char *key, char keyid[VOUCH_KEYID_LEN + 1],
+			char *err, size_t errlen);
+/* Remove the key file(s) with this id from dir. */
+int  vouch_trust_remove(const char *dir, const char *keyid, char *err, size_t errlen);
+
+/* Anti-rollback state (`vouch state`). */
+typedef void (*vouch_state_fn)(void *arg, const char *name, uint64_t version, const char *updated);
+int  vouch_state_list(const char *state_dir, vouch_state_fn fn, void *arg, char *err, size_t errlen);
+/* Forget the mark for name; logged at LOG_ALERT. */
+int  vouch_state_reset(const char *state_dir, const char *name, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------------ */
 /* Verification.                                                             */
 
@@ -317,6 +387,9 @@ struct vouch_verify_opts {
 	size_t      nignore;
 	bool        ignore_unsigned;
 	bool        allow_symlinks;
+	bool        content_only;   /* check the files against the manifest only: the
+				     * signature is NOT authenticated (vouch cosign) */
+	bool        record;         /* advance the anti-rollback mark on success */
 	unsigned    threads;
 };
 
@@ -328,7 +401,7 @@ typedef void (*vouch_report_fn)(void *arg, const char *name,
  * policy, every resource's digest, no missing and no extra files.  Reports
  * every failure through report and writes one audit record for the decision.
  * Returns the first cause found (VOUCH_CAUSE_OK when everything verified),
- * out may be NULL. */
+ * out may be NULL.  ctx may be NULL only with opts->content_only. */
 enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 				   const struct vouch_verify_opts *opts,
 				   vouch_report_fn report, void *arg,

@@ -23,6 +23,11 @@ int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+/* DIR for DIR/model.sig, F for F.sig, else NULL (malloc'd). */
+char *model_of_sig(const char *sig);
 
 /* "vouch: <msg>" on stderr. */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -35,6 +40,7 @@ struct trust_opts {
 	const char *config;         /* -c */
 	bool have_trust;            /* -p or --trust given */
 	long threshold;             /* --threshold, 0 = from config */
+	bool record;                /* advance anti-rollback marks (verify --record) */
 };
 #define TRUST_LONGOPTS \
 	{ "pubkey", required_argument, NULL, 'p' }, \

@@ -27,20 +27,6 @@ static void help(void)
 	       "  -h, --help                 this text\n");
 }
 
-/* The model a signature belongs to: DIR for DIR/model.sig, F for F.sig. */
-static char *model_of(const char *sig)
-{
-	size_t n = strlen(sig);
-	const char *base = strrchr(sig, '/');
-
-	base = base ? base + 1 : sig;
-	if (!strcmp(base, "model.sig"))
-		return base == sig ? strdup(".") : strndup(sig, (size_t)(base - sig - 1 ? base - sig - 1 : 1));
-	if (n > 4 && !strcmp(sig + n - 4, ".sig"))
-		return strndup(sig, n - 4);
-	return NULL;
-}
-
 static json_t *to_json(const struct vouch_bundle *b)
 {
 	const struct vouch_statement *st = &b->st;
@@ -182,7 +168,7 @@ int cmd_inspect(int argc, char **argv)
 	if (verify) {
 		struct vouch_verify_opts vo = { .sigpath = argv[optind] };
 
-		model = model_of(argv[optind]);
+		model = model_of_sig(argv[optind]);
 		if (!model) {
 			msg("%s: cannot tell which model it signs (name it F.sig or DIR/model.sig)",
 			    argv[optind]);

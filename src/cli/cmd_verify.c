@@ -25,6 +25,8 @@ static void help(void)
 	       "      --ignore-unsigned-files  allow files the signature does not list\n"
 	       "      --allow-symlinks       hash symlinks as their targets' content\n"
 	       "      --threads N            hashing threads (default: one per core)\n"
+	       "      --record               advance the model's anti-rollback mark in the config's\n"
+	       "                             state_dir on success, as vouchfs does (default: only check)\n"
 	       "  -h, --help                 this text\n\n"
 	       "Exit status: 0 verified, 1 verification failed, 2 usage error, 3 operational error.\n");
 }
@@ -61,6 +63,7 @@ int cmd_verify(int argc, char **argv)
 		{ "ignore-unsigned-files", no_argument, NULL, 'U' },
 		{ "allow-symlinks", no_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "record", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -90,6 +93,7 @@ int cmd_verify(int argc, char **argv)
 		case 'I': ignores[nign++] = optarg; break;
 		case 'U': vo.ignore_unsigned = true; break;
 		case 'L': vo.allow_symlinks = true; break;
+		case 'r': vo.record = t.record = true; break;
 		case 't':
 			vo.threads = (unsigned)atoi(optarg);
 			if (vo.threads < 1 || vo.threads > 64) {

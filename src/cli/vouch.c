@@ -16,6 +16,9 @@ static const struct cmd commands[] = {
 	{ "sign",    cmd_sign,    "sign a model file or directory (OMS bundle)" },
 	{ "verify",  cmd_verify,  "verify a model against its signature" },
 	{ "inspect", cmd_inspect, "show what a signature says (unverified unless --verify)" },
+	{ "cosign",  cmd_cosign,  "add a signer's sign-off to a signed model (k-of-n)" },
+	{ "trust",   cmd_trust,   "list, add, revoke or remove trusted keys" },
+	{ "state",   cmd_state,   "show or reset the anti-rollback version marks" },
 };
 
 void msg(const char *fmt, ...)
@@ -145,6 +148,8 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 	/* Every verification is audited; a user who cannot append to the
 	 * host's JSON log still gets the syslog record. */
 	cfg.audit_optional = true;
+	/* Only vouchfs (and verify --record) advance anti-rollback marks. */
+	cfg.state_readonly = !t->record;
 	ret = vouch_ctx_new(&cfg, ctx, err, sizeof(err));
 	vouch_config_clear(&cfg);
 	if (ret) {
@@ -153,4 +158,22 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 	}
 	(void)cmd;
 	return 0;
+}
+
+char *model_of_sig(const char *sig)
+{
+	const char *base = strrchr(sig, '/');
+	size_t n = strlen(sig);
+
+	base = base ? base + 1 : sig;
+	if (!strcmp(base, "model.sig")) {
+		if (base == sig)
+			return strdup(".");
+		if (base == sig + 1)
+			return strdup("/");
+		return strndup(sig, (size_t)(base - sig - 1));
+	}
+	if (n > 4 && !strcmp(sig + n - 4, ".sig"))
+		return strndup(sig, n - 4);
+	return NULL;
 }

@@ -201,6 +201,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		m = &c->models[c->nmodels];
 		memset(m, 0, sizeof(*m));
 		m->glob = strdup(key);
+		m->line = p->line;
 		c->nmodels++;
 		if (!m->glob || add_split(&m->names, &m->nnames, value, ',', false) || !m->nnames)
 			goto bad;

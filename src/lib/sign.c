@@ -246,3 +246,55 @@ done:
 	free(out);
 	return ret;
 }
+
+int vouch_cosign(struct vouch_signer *s, const char *sigpath, char **out_path,
+		 char *err, size_t errlen)
+{
+	struct vouch_bundle *b = NULL;
+	uint8_t *pae = NULL, *sig = NULL;
+	char *dir = NULL, *out = NULL, *bundle = NULL, sub[256];
+	size_t paelen, siglen;
+	enum vouch_cause c;
+	int ret;
+
+	c = vouch_bundle_load(AT_FDCWD, sigpath, &b, sub, sizeof(sub));
+	if (c)
+		return verr(err, errlen, -EINVAL, "%s", sub);
+	/* The byte-identical payload: a cosignature over anything else counts
+	 * for nothing. */
+	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
+	if (!pae || asprintf(&dir, "%s.d", sigpath) < 0 ||
+	    asprintf(&out, "%s/%s.sig", dir, s->pub->id) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ret = verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	ret = s->sign(s, pae, paelen, &sig, &siglen, err, errlen);
+	if (ret)
+		goto out;
+	bundle = vouch_bundle_emit(b->payload, b->payload_len, sig, siglen, s->pub->hint);
+	if (!bundle) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = vouch_write_file_atomic(out, bundle, strlen(bundle), 0644, false);
+	if (ret) {
+		verr(err, errlen, ret, "%s: %s", out, strerror(-ret));
+		goto out;
+	}
+	if (out_path) {
+		*out_path = out;
+		out = NULL;
+	}
+out:
+	vouch_bundle_free(b);
+	free(pae);
+	free(sig);
+	free(dir);
+	free(out);
+	free(bundle);
+	return ret;
+}

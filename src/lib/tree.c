@@ -251,7 +251,8 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 		goto decide;
 	}
 
-	pthread_rwlock_rdlock(&ctx->rw);
+	if (ctx)
+		pthread_rwlock_rdlock(&ctx->rw);
 	sigfd = open(sigpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (sigfd < 0) {
 		problem(&t, sigpath, errno == ENOENT ? VOUCH_CAUSE_NOT_SIGNED :
@@ -259,7 +260,14 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 			errno == ENOENT ? "no signature" : strerror(errno));
 		goto unlock;
 	}
-	vouch_authenticate_fd(ctx, AT_FDCWD, sigfd, sigpath, &auth);
+	if (t.o->content_only) {
+		/* Files against the manifest only (vouch cosign): no trust needed. */
+		close(sigfd);
+		sigfd = -1;
+		auth.cause = vouch_bundle_load(AT_FDCWD, sigpath, &auth.b, auth.detail, sizeof(auth.detail));
+	} else {
+		vouch_authenticate_fd(ctx, AT_FDCWD, sigfd, sigpath, &auth);
+	}
 	if (auth.cause) {
 		const char *d = auth.detail;
 		size_t n = strlen(sigpath);
@@ -273,7 +281,8 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 	v.version = auth.b->st.meta.version;
 	snprintf(v.keyid, sizeof(v.keyid), "%s", auth.keyid);
 	real = realpath(path, NULL);
-	c = vouch_policy_check(ctx, auth.b, real, t.o->expect_name, detail, sizeof(detail));
+	c = t.o->content_only ? VOUCH_CAUSE_OK :
+	    vouch_policy_check(ctx, auth.b, real, t.o->expect_name, detail, sizeof(detail));
 	if (c) {
 		problem(&t, path, c, detail);
 		goto unlock;
@@ -288,15 +297,23 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 		verify_dir(&t, path, sigpath);
 	else
 		verify_file(&t, path, !t.o->sigpath);
+	if (!t.first && t.o->record && ctx) {
+		bool raised;
+		c = vouch_accept(ctx, auth.b, &raised, detail, sizeof(detail));
+		if (c)
+			problem(&t, path, c, detail);
+	}
 unlock:
-	pthread_rwlock_unlock(&ctx->rw);
+	if (ctx)
+		pthread_rwlock_unlock(&ctx->rw);
 decide:
 	v.cause = t.first;
 	v.allow = t.first == VOUCH_CAUSE_OK;
 	if (t.first)
 		snprintf(v.detail, sizeof(v.detail), "%s", t.first_detail);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vouch_record(ctx, real ? real : path, &v, NULL,
+	if (ctx)
+		vouch_record(ctx, real ? real : path, &v, NULL,
 		     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (out)
 		*out = v;

@@ -8,41 +8,60 @@
 #include "verify_i.h"
 
 #include <dirent.h>
+#include <ini.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 void vouch_trust_free(struct vouch_trust *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nkeys; i++)
-		vouch_key_free(t->keys[i]);
-	free(t->keys);
+	for (size_t i = 0; i < t->n; i++) {
+		vouch_key_free(t->v[i].key);
+		free(t->v[i].file);
+		free_strv(t->v[i].roles, t->v[i].nroles);
+	}
+	free(t->v);
+	free_strv(t->revoked, t->nrevoked);
 	free(t);
 }
 
-static int trust_add(struct vouch_trust *t, struct vouch_key *k)
+static struct vouch_trusted *trust_add(struct vouch_trust *t, struct vouch_key *k, const char *file)
 {
-	struct vouch_key **v;
+	struct vouch_trusted *v;
 
-	for (size_t i = 0; i < t->nkeys; i++) {
-		if (!strcmp(t->keys[i]->id, k->id)) {   /* same key twice counts once */
+	for (size_t i = 0; i < t->n; i++) {
+		if (!strcmp(t->v[i].key->id, k->id)) {   /* same key twice counts once */
 			vouch_key_free(k);
-			return 0;
+			return &t->v[i];
 		}
 	}
-	v = realloc(t->keys, (t->nkeys + 1) * sizeof(*v));
+	v = realloc(t->v, (t->n + 1) * sizeof(*v));
 	if (!v) {
 		vouch_key_free(k);
-		return -ENOMEM;
+		return NULL;
 	}
-	t->keys = v;
-	t->keys[t->nkeys++] = k;
-	return 0;
+	t->v = v;
+	v = &t->v[t->n++];
+	memset(v, 0, sizeof(*v));
+	v->key = k;
+	v->file = strdup(file);
+	return v;
 }
 
 static bool key_file_name(const char *n)
@@ -50,6 +69,134 @@ static bool key_file_name(const char *n)
 	size_t l = strlen(n);
 
 	return n[0] != '.' && l > 4 && (!strcmp(n + l - 4, ".pem") || !strcmp(n + l - 4, ".pub"));
+}
+
+/* The optional KEY.ini beside KEY.pem: not_before, not_after, models. */
+struct key_ini {
+	struct vouch_trusted *k;
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static int key_ini_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct key_ini *ki = user;
+	const char *why;
+
+	if (ki->failed)
+		return 0;
+	if (section[0] && strcmp(section, "key")) {
+		why = "unknown section (use [key] or none)";
+		goto bad;
+	}
+	if (!strcmp(key, "not_before") || !strcmp(key, "not_after")) {
+		int64_t *dst = key[4] == 'b' ? &ki->k->not_before : &ki->k->not_after;
+		why = "not an RFC 3339 time";
+		if (vouch_time_parse(value, dst))
+			goto bad;
+		return 1;
+	}
+	if (!strcmp(key, "models")) {
+		char *copy = strdup(value), *save = NULL;
+		why = "models must be a comma-separated list of model-name globs";
+		for (char *p = copy ? strtok_r(copy, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (size_t l = strlen(p); l && (p[l - 1] == ' ' || p[l - 1] == '\t'); l--)
+				p[l - 1] = '\0';
+			if (*p)
+				vouch_config_add(&ki->k->roles, &ki->k->nroles, p);
+		}
+		free(copy);
+		if (!ki->k->nroles)
+			goto bad;
+		return 1;
+	}
+	why = "unknown key (not_before, not_after, models)";
+bad:
+	ki->failed = true;
+	verr(ki->err, ki->errlen, -EINVAL, "%s: %s: %s", ki->path, key, why);
+	return 0;
+}
+
+static int load_key_ini(int dfd, const char *dir, const char *pemname, struct vouch_trusted *k,
+			char *err, size_t errlen)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	struct key_ini ki = { .k = k, .path = path, .err = err, .errlen = errlen };
+	size_t l = strlen(pemname) - 4;
+	FILE *f;
+	int fd, rc;
+
+	snprintf(name, sizeof(name), "%.*s.ini", (int)l, pemname);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	rc = ini_parse_file(f, key_ini_handler, &ki);
+	fclose(f);
+	if (rc) {
+		/* Prefix the line inih reports: "DIR/KEY.ini:LINE: ..." */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", err && err[0] && ki.failed ? err + strlen(path) + 2 : "syntax error");
+		return verr(err, errlen, -EINVAL, "%s:%d: %s", path, rc, msg);
+	}
+	if (k->not_before && k->not_after && k->not_after <= k->not_before)
+		return verr(err, errlen, -EINVAL, "%s: not_after is not after not_before", path);
+	return 0;
+}
+
+int vouch_revoked_load(int dfd, const char *dir, char ***ids, size_t *n, char *err, size_t errlen)
+{
+	uint8_t *buf = NULL;
+	size_t len, lineno = 0;
+	char *line, *save = NULL;
+	int ret;
+
+	*ids = NULL;
+	*n = 0;
+	ret = vouch_read_file(dfd, "revoked", 4 << 20, &buf, &len, NULL);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return verr(err, errlen, ret, "%s/revoked: %s", dir, strerror(-ret));
+	/* strtok_r would skip empty lines and lose the count: walk by hand. */
+	for (line = (char *)buf; line && *line; line = save) {
+		char *nl = strchr(line, '\n'), *p = line, *end;
+		size_t l;
+
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, "#");
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			end--;
+		l = (size_t)(end - p);
+		if (l == 0)
+			continue;
+		if (l != VOUCH_KEYID_LEN || strspn(p, "0123456789abcdef") < l) {
+			free(buf);
+			free_strv(*ids, *n);
+			*ids = NULL;
+			*n = 0;
+			return verr(err, errlen, -EINVAL, "%s/revoked:%zu: not a key id (64 lowercase hex digits)",
+				    dir, lineno);
+		}
+		*end = '\0';
+		vouch_config_add(ids, n, p);
+	}
+	free(buf);
+	return 0;
 }
 
 static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t errlen)
@@ -76,25 +223,32 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 		close(fd);
 		return verr(err, errlen, -EPERM, "%s: trust directory is group- or world-writable", dir);
 	}
+	ret = vouch_revoked_load(fd, dir, &t->revoked, &t->nrevoked, err, errlen);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
 		return -errno;
 	}
 	while ((de = readdir(d))) {
+		struct vouch_trusted *tk;
 		struct vouch_key *k = NULL;
 		uint8_t *buf = NULL;
 		size_t len;
-		char sub[200];
+		char sub[200], path[PATH_MAX];
 
 		if (!key_file_name(de->d_name))
 			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		ret = vouch_read_file(dirfd(d), de->d_name, 64 << 10, &buf, &len, &st);
 		if (!ret && (st.st_mode & (S_IWGRP | S_IWOTH)))
 			ret = -EPERM;
 		if (ret) {
 			free(buf);
-			verr(err, errlen, ret, "%s/%s: %s", dir, de->d_name,
+			verr(err, errlen, ret, "%s: %s", path,
 			     ret == -EPERM ? "group- or world-writable key file" :
 			     ret == -ELOOP ? "is a symlink" : strerror(-ret));
 			break;
@@ -102,10 +256,15 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 		ret = vouch_key_from_pem(buf, len, &k, sub, sizeof(sub));
 		free(buf);
 		if (ret) {
-			verr(err, errlen, ret, "%s/%s: %s", dir, de->d_name, sub);
+			verr(err, errlen, ret, "%s: %s", path, sub);
 			break;
 		}
-		ret = trust_add(t, k);
+		tk = trust_add(t, k, path);
+		if (!tk) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = load_key_ini(dirfd(d), dir, de->d_name, tk, err, errlen);
 		if (ret)
 			break;
 	}
@@ -126,15 +285,22 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 		struct vouch_key *k;
 
 		ret = vouch_key_load(cfg->pubkeys[i], &k, err, errlen);
-		if (!ret)
-			ret = trust_add(t, k);
+		if (!ret && !trust_add(t, k, cfg->pubkeys[i]))
+			ret = -ENOMEM;
 	}
-	if (!ret && t->nkeys == 0)
-		ret = verr(err, errlen, -ENOKEY, "no trusted keys (%s%s)",
-			   cfg->trust_dir ? "trust directory is empty: " : "give a trust directory or a public key",
+	for (size_t i = 0; !ret && i < t->n; i++) {
+		for (size_t r = 0; r < t->nrevoked; r++)
+			if (!strcmp(t->revoked[r], t->v[i].key->id))
+				t->v[i].revoked = true;
+		if (!t->v[i].revoked)
+			t->nkeys++;
+	}
+	/* threshold 0: listing the store (vouch trust list), not enforcing. */
+	if (!ret && cfg->threshold && t->nkeys == 0)
+		ret = verr(err, errlen, -ENOKEY, "no trusted keys%s%s", cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
 			   cfg->trust_dir ? cfg->trust_dir : "");
-	if (!ret && cfg->threshold > t->nkeys)
-		ret = verr(err, errlen, -EINVAL, "threshold %u is larger than the %zu trusted keys",
+	if (!ret && cfg->threshold && cfg->threshold > t->nkeys)
+		ret = verr(err, errlen, -EINVAL, "threshold %u is larger than the %zu usable trusted keys",
 			   cfg->threshold, t->nkeys);
 	if (ret) {
 		vouch_trust_free(t);
@@ -150,16 +316,17 @@ void vouch_auth_clear(struct vouch_auth *auth)
 	memset(auth, 0, sizeof(*auth));
 }
 
-/* Which trusted key (if any) made sig over pae. *hinted: a trusted key has
- * the bundle's hint, so a failure is a bad signature, not an unknown key. */
-static const struct vouch_key *match_key(const struct vouch_trust *t, const struct vouch_signature *s,
-					 const uint8_t *pae, size_t paelen,
-					 const uint8_t *pae02, size_t pae02len, bool *hinted)
+/* Which trusted key (if any) made sig over pae (revoked ones included, so
+ * the caller can say "revoked-key").  *hinted: a trusted key has the
+ * bundle's hint, so a failure is a bad signature, not an unknown key. */
+static const struct vouch_trusted *match_key(const struct vouch_trust *t, const struct vouch_signature *s,
+					     const uint8_t *pae, size_t paelen,
+					     const uint8_t *pae02, size_t pae02len, bool *hinted)
 {
 	*hinted = false;
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < t->nkeys; i++) {
-			const struct vouch_key *k = t->keys[i];
+		for (size_t i = 0; i < t->n; i++) {
+			const struct vouch_key *k = t->v[i].key;
 			bool hit = s->hint[0] && !strcmp(k->hint, s->hint);
 
 			if (hit)
@@ -167,14 +334,43 @@ static const struct vouch_key *match_key(const struct vouch_trust *t, const stru
 			if (hit != (pass == 0))
 				continue;        /* hinted keys first, then the rest */
 			if (vouch_key_verify(k, pae, paelen, s->sig, s->siglen, NULL))
-				return k;
+				return &t->v[i];
 			/* model_signing 0.2 signed another encoding, always with SHA-256. */
 			if (pae02 && k->kind != VOUCH_KEY_ED25519 &&
 			    vouch_key_verify(k, pae02, pae02len, s->sig, s->siglen, EVP_sha256()))
-				return k;
+				return &t->v[i];
 		}
 	}
 	return NULL;
+}
+
+/* May this key's signature count for this bundle, now? */
+static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				   const struct vouch_bundle *b, char *detail, size_t dl)
+{
+	int64_t now = (int64_t)time(NULL), skew = ctx->cfg.clock_skew;
+	int64_t signed_at = b->st.meta.present ? b->st.meta.signed_at : now;
+	const char *name = b->st.meta.present ? b->st.meta.name : b->st.subject_name;
+	bool role = k->nroles == 0;
+
+	if (k->revoked) {
+		verr(detail, dl, 0, "key %.16s… is revoked", k->key->id);
+		return VOUCH_CAUSE_REVOKED_KEY;
+	}
+	/* The window bounds both when the key is trusted and what it may have
+	 * signed: past not_after nothing it signed loads. */
+	if ((k->not_before && (now + skew < k->not_before || signed_at + skew < k->not_before)) ||
+	    (k->not_after && (now - skew > k->not_after || signed_at - skew > k->not_after))) {
+		verr(detail, dl, 0, "key %.16s… is outside its validity window", k->key->id);
+		return VOUCH_CAUSE_EXPIRED;
+	}
+	for (size_t i = 0; i < k->nroles && !role; i++)
+		role = !fnmatch(k->roles[i], name, 0);
+	if (!role) {
+		verr(detail, dl, 0, "key %.16s… may not sign model %s", k->key->id, name);
+		return VOUCH_CAUSE_UNTRUSTED_KEY;
+	}
+	return VOUCH_CAUSE_OK;
 }
 
 void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
@@ -185,6 +381,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	uint8_t *pae, *pae02 = NULL;
 	size_t paelen, pae02len = 0;
 	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY;
+	char first_detail[200] = "";
 	unsigned n = 0;
 
 	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
@@ -196,25 +393,33 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	}
 	for (size_t i = 0; i < b->nsigs; i++) {
 		const struct vouch_signature *s = &b->sigs[i];
-		const struct vouch_key *k = NULL;
+		const struct vouch_trusted *k = NULL;
+		enum vouch_cause c = VOUCH_CAUSE_UNTRUSTED_KEY;
+		char d[200] = "";
 		bool hinted = false, dup = false;
 
 		if (!strcmp(s->material, "public-key")) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
-		} else if (i == 0) {
-			snprintf(auth->detail, sizeof(auth->detail),
-				 "signed with a %s; vouch trusts only public keys here",
-				 s->material);
+			if (k)
+				c = key_usable(ctx, k, b, d, sizeof(d));
+			else if (hinted)
+				c = VOUCH_CAUSE_BAD_SIGNATURE;
+		} else {
+			snprintf(d, sizeof(d), "signed with a %s, and no certificate or Sigstore trust "
+				 "is configured", s->material);
 		}
-		if (!k) {
-			if (i == 0)
-				first = hinted ? VOUCH_CAUSE_BAD_SIGNATURE : VOUCH_CAUSE_UNTRUSTED_KEY;
+		if (c) {
+			/* The primary's problem, or the most serious one seen. */
+			if (i == 0 || (first == VOUCH_CAUSE_UNTRUSTED_KEY && c != VOUCH_CAUSE_UNTRUSTED_KEY)) {
+				first = c;
+				snprintf(first_detail, sizeof(first_detail), "%s", d);
+			}
 			continue;
 		}
 		for (unsigned j = 0; j < n; j++)
-			dup |= !strcmp(signers[j], k->id);
+			dup |= !strcmp(signers[j], k->key->id);
 		if (!dup && n < ARRAY_SIZE(signers))
-			signers[n++] = k->id;
+			signers[n++] = k->key->id;
 	}
 	auth->nsigners = n;
 	if (n)
@@ -223,11 +428,10 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		auth->cause = VOUCH_CAUSE_OK;
 	} else if (n == 0) {
 		auth->cause = first;
-		if (!auth->detail[0])
-			snprintf(auth->detail, sizeof(auth->detail), "%s",
-				 first == VOUCH_CAUSE_BAD_SIGNATURE ?
-				 "signature does not verify with the trusted key it names" :
-				 "not signed by any trusted key");
+		snprintf(auth->detail, sizeof(auth->detail), "%s", first_detail[0] ? first_detail :
+			 first == VOUCH_CAUSE_BAD_SIGNATURE ?
+			 "signature does not verify with the trusted key it names" :
+			 "not signed by any trusted key");
 	} else {
 		auth->cause = VOUCH_CAUSE_THRESHOLD;
 		snprintf(auth->detail, sizeof(auth->detail), "%u distinct trusted signer%s, %u required",
@@ -238,6 +442,65 @@ out:
 	free(pae02);
 }
 
+/* Add the cosignatures in SIGPATH.d/ whose payload is byte-identical to the
+ * primary's; any other file there counts for nothing and is logged. */
+static void load_cosignatures(struct vouch_ctx *ctx, int dirfd, const char *sigpath,
+			      struct vouch_bundle *b)
+{
+	char *dpath = NULL;
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (asprintf(&dpath, "%s.d", sigpath) < 0)
+		return;
+	dfd = dirfd == AT_FDCWD ? open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				: vouch_openat_beneath(dirfd, dpath, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		free(dpath);
+		return;
+	}
+	while ((de = readdir(d)) && b->nsigs < 64) {
+		struct vouch_bundle *cb = NULL;
+		struct vouch_signature *v;
+		char err[200], src[PATH_MAX];
+		enum vouch_cause c;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", dpath, de->d_name);
+		c = vouch_bundle_load(dfd, de->d_name, &cb, err, sizeof(err));
+		if (c) {
+			vouch_audit_msg(ctx->audit, LOG_WARNING, "cosignature %s ignored: %s: %s", src,
+					vouch_cause_name(c), err);
+			continue;
+		}
+		if (cb->payload_len != b->payload_len || memcmp(cb->payload, b->payload, b->payload_len)) {
+			vouch_audit_msg(ctx->audit, LOG_WARNING,
+					"cosignature %s ignored: it signs another payload than %s", src, sigpath);
+			vouch_bundle_free(cb);
+			continue;
+		}
+		v = realloc(b->sigs, (b->nsigs + 1) * sizeof(*v));
+		if (!v) {
+			vouch_bundle_free(cb);
+			break;
+		}
+		b->sigs = v;
+		/* Take the cosigner's signature over (its bundle is otherwise equal). */
+		b->sigs[b->nsigs] = cb->sigs[0];
+		free(b->sigs[b->nsigs].source);
+		b->sigs[b->nsigs].source = strdup(src);
+		memset(&cb->sigs[0], 0, sizeof(cb->sigs[0]));
+		b->nsigs++;
+		vouch_bundle_free(cb);
+	}
+	closedir(d);
+	free(dpath);
+}
+
 void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const char *sigpath,
 			   struct vouch_auth *auth)
 {
@@ -246,7 +509,6 @@ void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const ch
 	char sub[200];
 	int ret;
 
-	(void)dirfd;
 	memset(auth, 0, sizeof(*auth));
 	ret = vouch_read_fd(sigfd, VOUCH_SIG_MAX, &buf, &len, NULL);
 	if (ret) {
@@ -262,5 +524,6 @@ void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const ch
 		snprintf(auth->detail, sizeof(auth->detail), "%s: %s", sigpath, sub);
 		return;
 	}
+	load_cosignatures(ctx, dirfd, sigpath, auth->b);
 	vouch_authenticate(ctx, auth);
 }

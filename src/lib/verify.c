@@ -58,11 +58,39 @@ void vouch_ident_of(const struct stat *st, struct vouch_ident *id)
 	id->ctime = st->st_ctim;
 }
 
+void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id)
+{
+	char *d = NULL;
+	struct stat st;
+	int fd;
+
+	if (asprintf(&d, "%s.d", sigpath) < 0)
+		return;
+	fd = dirfd == AT_FDCWD ? open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			       : vouch_openat_beneath(dirfd, d, O_PATH | O_DIRECTORY);
+	free(d);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0) {
+		id->ddev = st.st_dev;
+		id->dino = st.st_ino;
+		id->dmtime = st.st_mtim;
+		id->dctime = st.st_ctim;
+	}
+	close(fd);
+}
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
 static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+	       ts_eq(a->mtime, b->mtime) && ts_eq(a->ctime, b->ctime) &&
+	       a->ddev == b->ddev && a->dino == b->dino &&
+	       ts_eq(a->dmtime, b->dmtime) && ts_eq(a->dctime, b->dctime);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -114,7 +142,10 @@ int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *
 	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&ctx->mu, NULL);
 	pthread_cond_init(&ctx->done, NULL);
-	ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
+	pthread_mutex_init(&ctx->state_mu, NULL);
+	ret = vouch_config_validate(&ctx->cfg, err, errlen);
+	if (!ret)
+		ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
 	if (!ret)
 		ret = vouch_trust_load(&ctx->cfg, &ctx->trust, err, errlen);
 	if (ret) {
@@ -137,6 +168,7 @@ void vouch_ctx_free(struct vouch_ctx *ctx)
 	pthread_rwlock_destroy(&ctx->rw);
 	pthread_mutex_destroy(&ctx->mu);
 	pthread_cond_destroy(&ctx->done);
+	pthread_mutex_destroy(&ctx->state_mu);
 	free(ctx);
 }
 
@@ -150,7 +182,9 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	 * file or config leaves the old policy in force. */
 	if (vouch_config_copy(&copy, cfg))
 		return -ENOMEM;
-	ret = vouch_trust_load(&copy, &t, err, errlen);
+	ret = vouch_config_validate(&copy, err, errlen);
+	if (!ret)
+		ret = vouch_trust_load(&copy, &t, err, errlen);
 	if (ret) {
 		vouch_config_clear(&copy);
 		vouch_audit_msg(ctx->audit, LOG_ERR, "reload refused, old trust stays in force: %s",
@@ -196,7 +230,7 @@ const char *vouch_model_name(const struct vouch_bundle *b)
 	return b->st.meta.present ? b->st.meta.name : b->st.subject_name;
 }
 
-enum vouch_cause vouch_policy_check(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bundle *b,
 				    const char *fullpath, const char *expect_name,
 				    char *detail, size_t dl)
 {
@@ -243,7 +277,37 @@ next:
 		verr(detail, dl, 0, "no [models] entry covers %s (require_binding = yes)", fullpath);
 		return VOUCH_CAUSE_NAME_MISMATCH;
 	}
-	return VOUCH_CAUSE_OK;
+	/* Checked before hashing: replaying an old version costs nothing to refuse. */
+	return vouch_state_check(ctx, name, m->version, detail, dl);
+}
+
+enum vouch_cause vouch_accept(struct vouch_ctx *ctx, const struct vouch_bundle *b, bool *raised,
+			      char *detail, size_t dl)
+{
+	int ret = vouch_state_raise(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
+
+	*raised = ret > 0;
+	return ret < 0 ? VOUCH_CAUSE_IO_ERROR : VOUCH_CAUSE_OK;
+}
+
+int vouch_config_validate(const struct vouch_config *cfg, char *err, size_t errlen)
+{
+	/* A binding outside every protected root could never apply: a typo. */
+	for (size_t i = 0; cfg->nprotect && i < cfg->nmodels; i++) {
+		bool inside = false;
+
+		for (size_t r = 0; r < cfg->nprotect && !inside; r++) {
+			size_t n = strlen(cfg->protect[r]);
+			while (n > 1 && cfg->protect[r][n - 1] == '/')
+				n--;
+			inside = !strncmp(cfg->models[i].glob, cfg->protect[r], n) &&
+				 (cfg->models[i].glob[n] == '/' || cfg->models[i].glob[n] == '\0');
+		}
+		if (!inside)
+			return verr(err, errlen, -EINVAL, "%s:%d: [models] %s is outside every protected root",
+				    cfg->path ? cfg->path : "config", cfg->models[i].line, cfg->models[i].glob);
+	}
+	return vouch_state_dir_check(cfg, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -409,12 +473,11 @@ out:
 /* The authenticated bundle for an open signature file, from the cache or
  * freshly read and checked.  Caller holds ctx->rw for reading. */
 static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int sigfd,
-					 const char *sigpath, const struct stat *sst)
+					 const char *sigpath, const struct vouch_ident *sid)
 {
-	struct vouch_ident id;
+	struct vouch_ident id = *sid;
 	struct bentry *e;
 
-	vouch_ident_of(sst, &id);
 	pthread_mutex_lock(&ctx->mu);
 	for (e = ctx->bcache; e; e = e->next)
 		if (ident_eq(&e->sig, &id))
@@ -489,7 +552,7 @@ static void decide(struct vouch_ctx *ctx, struct vouch_verdict *v, enum vouch_ca
  * verdict that a cache entry stores. */
 static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth, const char *name,
 			   const char *fullpath, int fd, const struct stat *st, bool sidecar,
-			   const char *relpath, struct vouch_verdict *v)
+			   const char *relpath, struct vouch_verdict *v, bool *raised)
 {
 	const struct vouch_resource *const *res = NULL;
 	struct vouch_hash_job *jobs = NULL;
@@ -548,6 +611,8 @@ static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth,
 	vouch_hash_jobs(jobs, njobs, 0);
 	c = vouch_file_compare(res, nres, jobs, njobs, v->detail, sizeof(v->detail));
 out:
+	if (c == VOUCH_CAUSE_OK)
+		c = vouch_accept(ctx, auth->b, raised, v->detail, sizeof(v->detail));
 	free(jobs);
 	decide(ctx, v, c);
 }
@@ -562,7 +627,7 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 	const struct vouch_auth *auth;
 	struct stat sst;
 	double t0 = now_ms();
-	bool sidecar = false, owner = false;
+	bool sidecar = false, owner = false, raised = false;
 	enum vouch_cause c;
 	uint64_t h;
 	int sigfd = -1;
@@ -605,6 +670,7 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 	/* Verdict cache, with single-flight for concurrent first opens. */
 	vouch_ident_of(&out->st, &fid);
 	vouch_ident_of(&sst, &sid);
+	vouch_ident_cosig(root->fd, sigpath, &sid);
 	h = fnv(fnv(fnv(0xcbf29ce484222325ull, &fid, sizeof(fid)), &sid, sizeof(sid)),
 		relpath, strlen(relpath));
 	bucket = &ctx->vcache[h % VCACHE_BUCKETS];
@@ -649,14 +715,17 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 	}
 	pthread_mutex_unlock(&ctx->mu);
 
-	auth = get_auth(ctx, root->fd, sigfd, sigpath, &sst);
+	auth = get_auth(ctx, root->fd, sigfd, sigpath, &sid);
 	if (!auth)
 		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
 	else
-		verify_against(ctx, auth, name, fullpath, fd, &out->st, sidecar, relpath, out);
+		verify_against(ctx, auth, name, fullpath, fd, &out->st, sidecar, relpath, out, &raised);
 
 	if (owner) {
 		pthread_mutex_lock(&ctx->mu);
+		/* A raised high-water mark outdates verdicts for older versions. */
+		if (raised)
+			caches_prune(ctx);
 		e->v = *out;
 		e->done = true;
 		/* An I/O error is not a property of the file: don't remember it. */

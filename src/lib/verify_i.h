@@ -17,13 +17,36 @@ struct vouch_ident {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
+	/* The cosignature directory beside a signature (zero if none): adding
+	 * or removing a cosignature changes its mtime. */
+	dev_t ddev;
+	ino_t dino;
+	struct timespec dmtime, dctime;
 };
 void vouch_ident_of(const struct stat *st, struct vouch_ident *id);
+/* Fill the cosignature-directory part of id for the signature at
+ * dirfd/sigpath (beneath dirfd unless it is AT_FDCWD). */
+void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id);
+
+struct vouch_trusted {
+	struct vouch_key *key;
+	char    *file;              /* where it came from */
+	int64_t  not_before, not_after;   /* 0: unbounded */
+	char   **roles;             /* model-name globs it may sign; NULL: any */
+	size_t   nroles;
+	bool     revoked;
+};
 
 struct vouch_trust {
-	struct vouch_key **keys;
-	size_t nkeys;
+	struct vouch_trusted *v;
+	size_t n;
+	size_t nkeys;               /* usable (not revoked) keys */
+	char **revoked;             /* key ids from the revocation list */
+	size_t nrevoked;
 };
+
+/* Parse a trust directory's `revoked` file (key ids, '#' comments). */
+int vouch_revoked_load(int dirfd, const char *dir, char ***ids, size_t *n, char *err, size_t errlen);
 
 /* An authenticated (or rejected) bundle with its cosignatures. */
 struct vouch_auth {
@@ -44,6 +67,7 @@ struct vouch_ctx {
 	pthread_rwlock_t rw;             /* read: a verification; write: reload/flush */
 	pthread_mutex_t mu;              /* the cache tables below */
 	pthread_cond_t done;             /* a pending verdict completed */
+	pthread_mutex_t state_mu;        /* anti-rollback read-compare-write */
 	struct ventry **vcache;
 	size_t nverdicts;
 	struct bentry *bcache, *bspill;
@@ -66,7 +90,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth);
 void vouch_auth_clear(struct vouch_auth *auth);
 
 const char *vouch_model_name(const struct vouch_bundle *b);
-enum vouch_cause vouch_policy_check(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bundle *b,
 				    const char *fullpath, const char *expect_name,
 				    char *detail, size_t dl);
 enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name, uint64_t size,
@@ -75,8 +99,23 @@ enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name,
 enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, size_t nres,
 				    const struct vouch_hash_job *jobs, size_t njobs,
 				    char *detail, size_t dl);
+/* Anti-rollback (state.c).  check: the recorded high-water mark for name,
+ * VOUCH_CAUSE_ROLLBACK if version is below it.  raise: record version if it
+ * is higher (atomically); returns 1 if the mark moved, 0, or -errno. */
+enum vouch_cause vouch_state_check(struct vouch_ctx *ctx, const char *name, uint64_t version,
+				   char *detail, size_t dl);
+int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version,
+		      char *detail, size_t dl);
+int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errlen);
+
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms);
 void caches_prune(struct vouch_ctx *ctx);
+/* After a model verified completely: advance its anti-rollback mark.
+ * Returns OK, or IO_ERROR if the mark could not be recorded (enforce mode
+ * must not run without it).  *raised: the mark moved. */
+enum vouch_cause vouch_accept(struct vouch_ctx *ctx, const struct vouch_bundle *b, bool *raised,
+			      char *detail, size_t dl);
+int vouch_config_validate(const struct vouch_config *cfg, char *err, size_t errlen);
 
 #endif

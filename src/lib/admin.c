@@ -1,0 +1,298 @@
+/*
+ * admin.c - what `vouch trust` and `vouch state` change on disk: the trust
+ * directory (KEYID.pem files, KEY.ini beside them, the `revoked` list) and
+ * the anti-rollback state directory.  Every write is atomic and keeps the
+ * modes vouch requires when it loads them (root-owned, not group/world
+ * writable), so a half-done change can never weaken or break policy.
+ */
+#include "verify_i.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static bool is_keyid(const char *s)
+{
+	return strlen(s) == VOUCH_KEYID_LEN && strspn(s, "0123456789abcdef") == VOUCH_KEYID_LEN;
+}
+
+void vouch_trust_list_free(struct vouch_trust_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].file);
+		free(v[i].models);
+	}
+	free(v);
+}
+
+int vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
+		     char *err, size_t errlen)
+{
+	struct vouch_config cfg;
+	struct vouch_trust *t = NULL;
+	struct vouch_trust_entry *v;
+	size_t cnt = 0;
+	int ret;
+
+	vouch_config_init(&cfg);
+	cfg.trust_dir = (char *)dir;
+	cfg.threshold = 0;              /* listing: an empty store is fine */
+	ret = vouch_trust_load(&cfg, &t, err, errlen);
+	if (ret)
+		return ret;
+	v = calloc(t->n + t->nrevoked + 1, sizeof(*v));
+	if (!v) {
+		vouch_trust_free(t);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vouch_trusted *k = &t->v[i];
+		size_t len = 0;
+
+		snprintf(v[cnt].keyid, sizeof(v[cnt].keyid), "%s", k->key->id);
+		snprintf(v[cnt].type, sizeof(v[cnt].type), "%s", vouch_key_type(k->key));
+		v[cnt].file = strdup(k->file);
+		v[cnt].not_before = k->not_before;
+		v[cnt].not_after = k->not_after;
+		v[cnt].revoked = k->revoked;
+		for (size_t r = 0; r < k->nroles; r++)
+			len += strlen(k->roles[r]) + 2;
+		if (len) {
+			v[cnt].models = calloc(1, len);
+			for (size_t r = 0; v[cnt].models && r < k->nroles; r++) {
+				if (r)
+					strcat(v[cnt].models, ", ");
+				strcat(v[cnt].models, k->roles[r]);
+			}
+		}
+		cnt++;
+	}
+	for (size_t r = 0; r < t->nrevoked; r++) {
+		bool have = false;
+		for (size_t i = 0; i < t->n; i++)
+			have |= !strcmp(t->v[i].key->id, t->revoked[r]);
+		if (have)
+			continue;
+		snprintf(v[cnt].keyid, sizeof(v[cnt].keyid), "%s", t->revoked[r]);
+		snprintf(v[cnt].type, sizeof(v[cnt].type), "-");
+		v[cnt].revoked = true;
+		cnt++;
+	}
+	vouch_trust_free(t);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int ensure_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	if (lstat(dir, &st) < 0)
+		return verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return verr(err, errlen, -ENOTDIR, "%s: not a directory", dir);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return verr(err, errlen, -EPERM, "%s: group- or world-writable; fix with chmod go-w", dir);
+	return 0;
+}
+
+int vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_LEN + 1],
+		    char *err, size_t errlen)
+{
+	struct vouch_key *k = NULL;
+	char *pem = NULL, *path = NULL, **rev = NULL;
+	size_t nrev = 0;
+	int ret, dfd;
+
+	ret = vouch_key_load(pubkey, &k, err, errlen);
+	if (ret)
+		return ret;
+	ret = ensure_dir(dir, err, errlen);
+	if (ret)
+		goto out;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		ret = vouch_revoked_load(dfd, dir, &rev, &nrev, err, errlen);
+		close(dfd);
+		if (ret)
+			goto out;
+	}
+	for (size_t i = 0; i < nrev; i++) {
+		if (!strcmp(rev[i], k->id)) {
+			ret = verr(err, errlen, -EPERM, "%s: key %s is revoked in %s/revoked", pubkey, k->id, dir);
+			goto out;
+		}
+	}
+	pem = vouch_key_pem(k);
+	if (!pem || asprintf(&path, "%s/%s.pem", dir, k->id) < 0) {
+		path = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = vouch_write_file_atomic(path, pem, strlen(pem), 0644, true);
+	if (ret == -EEXIST)
+		ret = verr(err, errlen, ret, "%s: key %s is already trusted", path, k->id);
+	else if (ret)
+		verr(err, errlen, ret, "%s: %s", path, strerror(-ret));
+	if (!ret)
+		memcpy(keyid, k->id, VOUCH_KEYID_LEN + 1);
+out:
+	for (size_t i = 0; i < nrev; i++)
+		free(rev[i]);
+	free(rev);
+	vouch_key_free(k);
+	free(pem);
+	free(path);
+	return ret;
+}
+
+int vouch_trust_revoke(const char *dir, const char *key, char keyid[VOUCH_KEYID_LEN + 1],
+		       char *err, size_t errlen)
+{
+	uint8_t *old = NULL;
+	size_t len = 0;
+	char *text = NULL, *path = NULL, ts[32];
+	int dfd, ret;
+
+	if (is_keyid(key)) {
+		memcpy(keyid, key, VOUCH_KEYID_LEN + 1);
+	} else {
+		struct vouch_key *k;
+		ret = vouch_key_load(key, &k, err, errlen);
+		if (ret)
+			return verr(err, errlen, ret, "%s: neither a key id (64 hex digits) nor a public key", key);
+		memcpy(keyid, k->id, VOUCH_KEYID_LEN + 1);
+		vouch_key_free(k);
+	}
+	ret = ensure_dir(dir, err, errlen);
+	if (ret)
+		return ret;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	{
+		char **rev = NULL;
+		size_t nrev = 0;
+		/* Refuse to extend a list that does not parse: fix it first. */
+		ret = vouch_revoked_load(dfd, dir, &rev, &nrev, err, errlen);
+		for (size_t i = 0; i < nrev; i++)
+			free(rev[i]);
+		free(rev);
+	}
+	if (!ret) {
+		ret = vouch_read_file(dfd, "revoked", 4 << 20, &old, &len, NULL);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	close(dfd);
+	if (ret)
+		return ret;
+	vouch_time_format((int64_t)time(NULL), ts);
+	if (asprintf(&text, "%.*s%s%s  # revoked %s\n", (int)len, old ? (char *)old : "",
+		     len && old[len - 1] != '\n' ? "\n" : "", keyid, ts) < 0 ||
+	    asprintf(&path, "%s/revoked", dir) < 0) {
+		free(old);
+		free(text);
+		return -ENOMEM;
+	}
+	ret = vouch_write_file_atomic(path, text, strlen(text), 0644, false);
+	if (ret)
+		verr(err, errlen, ret, "%s: %s", path, strerror(-ret));
+	free(old);
+	free(text);
+	free(path);
+	return ret;
+}
+
+int vouch_trust_remove(const char *dir, const char *keyid, char *err, size_t errlen)
+{
+	struct vouch_trust_entry *v = NULL;
+	size_t n = 0, removed = 0;
+	int ret;
+
+	if (!is_keyid(keyid))
+		return verr(err, errlen, -EINVAL, "%s: not a key id (64 lowercase hex digits)", keyid);
+	ret = vouch_trust_list(dir, &v, &n, err, errlen);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].keyid, keyid) || !v[i].file)
+			continue;
+		if (unlink(v[i].file) < 0) {
+			ret = verr(err, errlen, -errno, "%s: %s", v[i].file, strerror(errno));
+			break;
+		}
+		removed++;
+	}
+	vouch_trust_list_free(v, n);
+	if (!ret && !removed)
+		ret = verr(err, errlen, -ENOENT, "%s: no key %s", dir, keyid);
+	return ret;
+}
+
+int vouch_state_list(const char *state_dir, vouch_state_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct dirent *de;
+	DIR *d = opendir(state_dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : verr(err, errlen, -errno, "%s: %s", state_dir, strerror(errno));
+	while ((de = readdir(d))) {
+		uint8_t *buf = NULL;
+		size_t len;
+		json_t *j;
+
+		if (de->d_name[0] == '.' || !strstr(de->d_name, ".json"))
+			continue;
+		if (vouch_read_file(dirfd(d), de->d_name, 64 << 10, &buf, &len, NULL))
+			continue;
+		j = json_loadb((char *)buf, len, 0, NULL);
+		free(buf);
+		if (json_is_string(json_object_get(j, "name")) &&
+		    json_is_integer(json_object_get(j, "version")))
+			fn(arg, json_string_value(json_object_get(j, "name")),
+			   (uint64_t)json_integer_value(json_object_get(j, "version")),
+			   json_string_value(json_object_get(j, "updated")));
+		else
+			fn(arg, de->d_name, 0, "CORRUPT");
+		json_decref(j);
+	}
+	closedir(d);
+	return 0;
+}
+
+int vouch_state_reset(const char *state_dir, const char *name, char *err, size_t errlen)
+{
+	struct vouch_audit *a;
+	uint8_t md[32];
+	char file[VOUCH_KEYID_LEN + 1], *path = NULL;
+	int ret;
+
+	SHA256((const uint8_t *)name, strlen(name), md);
+	vouch_hex(md, 32, file);
+	if (asprintf(&path, "%s/%s.json", state_dir, file) < 0)
+		return -ENOMEM;
+	if (unlink(path) < 0) {
+		ret = verr(err, errlen, -errno, "%s: no recorded version for %s (%s)", state_dir, name,
+			   strerror(errno));
+		free(path);
+		return ret;
+	}
+	free(path);
+	/* Lowering a mark re-opens the door to old versions: always an alert. */
+	if (!vouch_audit_new(NULL, true, &a, NULL, 0)) {
+		vouch_audit_msg(a, LOG_ALERT, "anti-rollback mark for model %s reset by uid %u "
+				"(state_dir %s)", name, (unsigned)getuid(), state_dir);
+		vouch_audit_free(a);
+	}
+	return 0;
+}

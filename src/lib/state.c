@@ -1,0 +1,158 @@
+/*
+ * state.c - anti-rollback: for each model name, the highest version vouch
+ * has accepted, one small JSON file per name in state_dir, written
+ * atomically (temp file, fsync, rename, fsync of the directory).  A version
+ * below the mark is refused (`rollback`).  A corrupt state file is an error,
+ * never a silent reset; only `vouch state reset` lowers a mark.
+ */
+#include "verify_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* A file name for a model name: any byte may occur in a name, so hash it. */
+static void state_file(const char *name, char out[VOUCH_KEYID_LEN + 8])
+{
+	uint8_t md[32];
+
+	SHA256((const uint8_t *)name, strlen(name), md);
+	vouch_hex(md, 32, out);
+	strcat(out, ".json");
+}
+
+int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!cfg->state_dir)
+		return 0;
+	if (!cfg->state_readonly && mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST)
+		return verr(err, errlen, -errno, "%s: cannot create state_dir: %s", cfg->state_dir,
+			    strerror(errno));
+	if (lstat(cfg->state_dir, &st) < 0) {
+		if (errno == ENOENT && cfg->state_readonly)
+			return 0;            /* nothing recorded yet */
+		return verr(err, errlen, -errno, "%s: %s", cfg->state_dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return verr(err, errlen, -ENOTDIR, "%s: state_dir is not a directory", cfg->state_dir);
+	/* Whoever can write here can erase the marks and replay old versions. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return verr(err, errlen, -EPERM, "%s: state_dir must be owned by root and not group- or "
+			    "world-writable", cfg->state_dir);
+	if (!cfg->state_readonly && access(cfg->state_dir, W_OK) < 0)
+		return verr(err, errlen, -errno, "%s: state_dir is not writable: %s", cfg->state_dir,
+			    strerror(errno));
+	return 0;
+}
+
+/* 0 with *version (0 if no record), or -EBADMSG for a corrupt file. */
+static int state_read(const char *dir, const char *name, uint64_t *version, char *detail, size_t dl)
+{
+	char file[VOUCH_KEYID_LEN + 8];
+	uint8_t *buf = NULL;
+	json_t *j, *v;
+	size_t len;
+	int dfd, ret;
+
+	*version = 0;
+	state_file(name, file);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : verr(detail, dl, -errno, "state_dir %s: %s", dir, strerror(errno));
+	ret = vouch_read_file(dfd, file, 64 << 10, &buf, &len, NULL);
+	close(dfd);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return verr(detail, dl, ret, "state %s/%s: %s", dir, file, strerror(-ret));
+	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	v = json_object_get(j, "version");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    !json_is_string(json_object_get(j, "name")) ||
+	    strcmp(json_string_value(json_object_get(j, "name")), name)) {
+		json_decref(j);
+		return verr(detail, dl, -EBADMSG, "state file %s/%s is corrupt (refusing to guess)", dir, file);
+	}
+	*version = (uint64_t)json_integer_value(v);
+	json_decref(j);
+	return 0;
+}
+
+enum vouch_cause vouch_state_check(struct vouch_ctx *ctx, const char *name, uint64_t version,
+				   char *detail, size_t dl)
+{
+	uint64_t mark;
+	int ret;
+
+	if (!ctx->cfg.state_dir)
+		return VOUCH_CAUSE_OK;
+	ret = state_read(ctx->cfg.state_dir, name, &mark, detail, dl);
+	if (ret)
+		return ret == -EBADMSG ? VOUCH_CAUSE_MALFORMED : VOUCH_CAUSE_IO_ERROR;
+	if (version < mark) {
+		verr(detail, dl, 0, "version %" PRIu64 " is below version %" PRIu64 " already accepted for %s",
+		     version, mark, name);
+		return VOUCH_CAUSE_ROLLBACK;
+	}
+	return VOUCH_CAUSE_OK;
+}
+
+int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version, char *detail, size_t dl)
+{
+	char file[VOUCH_KEYID_LEN + 8], *path = NULL, *text = NULL, ts[32];
+	uint64_t mark;
+	bool first;
+	int ret;
+
+	if (!ctx->cfg.state_dir || ctx->cfg.state_readonly)
+		return 0;
+	pthread_mutex_lock(&ctx->state_mu);      /* read-compare-write as one step */
+	ret = state_read(ctx->cfg.state_dir, name, &mark, detail, dl);
+	first = !ret && mark == 0;
+	if (ret || version <= mark) {
+		/* A first model at version 0 still gets a record, so the next one
+		 * is compared against it. */
+		if (ret || !(first && version == 0))
+			goto out;
+	}
+	state_file(name, file);
+	vouch_time_format((int64_t)time(NULL), ts);
+	{
+		json_t *j = json_pack("{s:s, s:I, s:s}", "name", name, "version", (json_int_t)version,
+				      "updated", ts);
+		text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(j);
+	}
+	if (!text || asprintf(&path, "%s/%s", ctx->cfg.state_dir, file) < 0) {
+		path = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = vouch_write_file_atomic(path, text, strlen(text), 0600, false);
+	if (ret) {
+		verr(detail, dl, ret, "cannot record version of %s in %s: %s", name, ctx->cfg.state_dir,
+		     strerror(-ret));
+		goto out;
+	}
+	if (first)
+		vouch_audit_msg(ctx->audit, LOG_NOTICE, "model %s seen for the first time at version %"
+				PRIu64 "; recorded", name, version);
+	else
+		vouch_audit_msg(ctx->audit, LOG_NOTICE, "model %s: high-water mark raised from version %"
+				PRIu64 " to %" PRIu64, name, mark, version);
+	ret = 1;
+out:
+	pthread_mutex_unlock(&ctx->state_mu);
+	free(text);
+	free(path);
+	return ret;
+}
