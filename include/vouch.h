@@ -96,6 +96,11 @@ struct vouch_config {
 	bool   allow_other;         /* vouchfs: serve other users (with default_permissions) */
 	bool   audit_optional;      /* shim: an audit_log this process cannot open is not fatal */
 	bool   state_readonly;      /* check anti-rollback marks but never advance them */
+	char **cas;                 /* CA certificates (PEM) anchoring X.509-chain signers */
+	size_t ncas;
+	char  *sigstore_root;       /* Sigstore trusted_root.json for keyless signers */
+	char  *sigstore_identity;   /* required certificate SAN (email or URI) */
+	char  *sigstore_issuer;     /* required OIDC issuer */
 };
 
 /* Fill defaults: enforce, threshold 1, clock_skew 300, nothing protected. */
@@ -240,6 +245,7 @@ struct vouch_signature {        /* one bundle = one DSSE signature */
 	char    *material;          /* "public-key", "x509-chain", "sigstore" */
 	uint8_t *sig;
 	size_t   siglen;
+	void    *json;              /* private: the bundle it came from */
 };
 
 struct vouch_bundle {

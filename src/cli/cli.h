@@ -46,7 +46,11 @@ struct trust_opts {
 	{ "pubkey", required_argument, NULL, 'p' }, \
 	{ "trust", required_argument, NULL, 'T' }, \
 	{ "config", required_argument, NULL, 'c' }, \
-	{ "threshold", required_argument, NULL, 'K' }
+	{ "threshold", required_argument, NULL, 'K' }, \
+	{ "ca", required_argument, NULL, 1001 }, \
+	{ "sigstore-root", required_argument, NULL, 1002 }, \
+	{ "identity", required_argument, NULL, 1003 }, \
+	{ "issuer", required_argument, NULL, 1004 }
 void trust_opts_init(struct trust_opts *t);
 /* Handle one of -p/-T/-c/-K; returns 1 if consumed, 0 if not ours, or
  * -EXIT_USAGE on a bad value. */

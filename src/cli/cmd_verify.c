@@ -10,12 +10,18 @@
 
 static void help(void)
 {
-	printf("Usage: vouch verify (-p PUBKEY | --trust DIR | -c CONFIG) [OPTIONS] PATH\n\n"
+	printf("Usage: vouch verify (-p PUBKEY | --trust DIR | --ca ROOT | --sigstore-root TR\n"
+	       "                     --identity ID --issuer URL | -c CONFIG) [OPTIONS] PATH\n\n"
 	       "Verify a model file against its sidecar PATH.sig, or a directory against\n"
 	       "PATH/model.sig: the signature, the trusted key(s), every signed file's digest,\n"
 	       "no file missing and no unsigned file present.  Prints one line per failure.\n\n"
 	       "  -p, --pubkey FILE          trust this PEM public key (repeatable)\n"
 	       "      --trust DIR            trust the PEM public keys in DIR\n"
+	       "      --ca FILE              trust X.509-chain signers under these PEM CA\n"
+	       "                             certificates (repeatable; model_signing certificates)\n"
+	       "      --sigstore-root FILE   trust Sigstore keyless signers (a trusted_root.json),\n"
+	       "      --identity ID          ...whose certificate names this identity (email/URI)\n"
+	       "      --issuer URL           ...issued after login at this OIDC issuer\n"
 	       "  -c, --config FILE          read trust and policy from FILE (default, when no\n"
 	       "                             key is given: " DEFAULT_CONFIG ")\n"
 	       "  -s, --signature SIG        the signature file (default PATH.sig / PATH/model.sig)\n"

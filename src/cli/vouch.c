@@ -104,6 +104,22 @@ int trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char 
 	case 'c':
 		t->config = arg;
 		return 1;
+	case 1001:
+		t->have_trust = true;
+		return vouch_config_add(&t->cfg.cas, &t->cfg.ncas, arg) ? -EXIT_OPERATIONAL : 1;
+	case 1002:
+		t->have_trust = true;
+		free(t->cfg.sigstore_root);
+		t->cfg.sigstore_root = strdup(arg);
+		return 1;
+	case 1003:
+		free(t->cfg.sigstore_identity);
+		t->cfg.sigstore_identity = strdup(arg);
+		return 1;
+	case 1004:
+		free(t->cfg.sigstore_issuer);
+		t->cfg.sigstore_issuer = strdup(arg);
+		return 1;
 	case 'K':
 		t->threshold = strtol(arg, &end, 10);
 		if (*end || t->threshold < 1 || t->threshold > 64) {
@@ -142,6 +158,18 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 		cfg.trust_dir = t->cfg.trust_dir ? strdup(t->cfg.trust_dir) : NULL;
 		for (size_t i = 0; i < t->cfg.npubkeys; i++)
 			vouch_config_add(&cfg.pubkeys, &cfg.npubkeys, t->cfg.pubkeys[i]);
+		for (size_t i = 0; i < t->cfg.ncas; i++)
+			vouch_config_add(&cfg.cas, &cfg.ncas, t->cfg.cas[i]);
+		free(cfg.sigstore_root);
+		cfg.sigstore_root = t->cfg.sigstore_root ? strdup(t->cfg.sigstore_root) : NULL;
+	}
+	if (t->cfg.sigstore_identity) {
+		free(cfg.sigstore_identity);
+		cfg.sigstore_identity = strdup(t->cfg.sigstore_identity);
+	}
+	if (t->cfg.sigstore_issuer) {
+		free(cfg.sigstore_issuer);
+		cfg.sigstore_issuer = strdup(t->cfg.sigstore_issuer);
 	}
 	if (t->threshold)
 		cfg.threshold = (unsigned)t->threshold;

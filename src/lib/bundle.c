@@ -424,6 +424,7 @@ void vouch_bundle_free(struct vouch_bundle *b)
 		free(b->sigs[i].source);
 		free(b->sigs[i].material);
 		free(b->sigs[i].sig);
+		json_decref(b->sigs[i].json);
 	}
 	free(b->sigs);
 	free(st->subject_name);
@@ -538,6 +539,7 @@ enum vouch_cause vouch_bundle_parse(const void *buf, size_t len, const char *sou
 			   &b->sigs[0], err, errlen);
 	if (c)
 		goto out;
+	b->sigs[0].json = json_incref(b->json);
 	if (strcmp(b->payload_type, VOUCH_PAYLOAD_TYPE)) {
 		c = bad(err, errlen, "payloadType %s is not in-toto", b->payload_type);
 		goto out;

@@ -37,6 +37,10 @@ void vouch_config_clear(struct vouch_config *cfg)
 	free_list(cfg->pubkeys, cfg->npubkeys);
 	free(cfg->state_dir);
 	free(cfg->audit_log);
+	free_list(cfg->cas, cfg->ncas);
+	free(cfg->sigstore_root);
+	free(cfg->sigstore_identity);
+	free(cfg->sigstore_issuer);
 	for (size_t i = 0; i < cfg->nmodels; i++) {
 		free(cfg->models[i].glob);
 		free_list(cfg->models[i].names, cfg->models[i].nnames);
@@ -178,6 +182,22 @@ static int handler(void *user, const char *section, const char *key, const char 
 			if (!parse_bool(value, &b))
 				goto bad;
 			c->allow_other = b;
+		} else if (!strcmp(key, "ca")) {
+			why = "ca must be absolute PEM file paths separated by ':'";
+			if (add_split(&c->cas, &c->ncas, value, ':', true) || !c->ncas)
+				goto bad;
+		} else if (!strcmp(key, "sigstore_root")) {
+			why = "sigstore_root must be an absolute path to a trusted_root.json";
+			if (!abs_path(value) || set_str(&c->sigstore_root, value))
+				goto bad;
+		} else if (!strcmp(key, "sigstore_identity")) {
+			why = "sigstore_identity must be a certificate SAN (email or URI)";
+			if (!*value || set_str(&c->sigstore_identity, value))
+				goto bad;
+		} else if (!strcmp(key, "sigstore_issuer")) {
+			why = "sigstore_issuer must be an OIDC issuer URL";
+			if (!*value || set_str(&c->sigstore_issuer, value))
+				goto bad;
 		} else if (!strcmp(key, "clock_skew")) {
 			why = "clock_skew must be seconds from 0 to 86400";
 			if (!parse_long(value, 0, 86400, &n))
@@ -305,6 +325,10 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	ret |= dup_str(&dst->trust_dir, src->trust_dir);
 	ret |= dup_str(&dst->state_dir, src->state_dir);
 	ret |= dup_str(&dst->audit_log, src->audit_log);
+	ret |= dup_str(&dst->sigstore_root, src->sigstore_root);
+	ret |= dup_str(&dst->sigstore_identity, src->sigstore_identity);
+	ret |= dup_str(&dst->sigstore_issuer, src->sigstore_issuer);
+	ret |= dup_list(&dst->cas, &dst->ncas, src->cas, src->ncas);
 	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);
 	ret |= dup_list(&dst->pubkeys, &dst->npubkeys, src->pubkeys, src->npubkeys);
 	if (src->nmodels) {

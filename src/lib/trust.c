@@ -38,7 +38,32 @@ void vouch_trust_free(struct vouch_trust *t)
 	}
 	free(t->v);
 	free_strv(t->revoked, t->nrevoked);
+	vouch_anchors_clear(&t->anchors);
 	free(t);
+}
+
+/* CA certificates and the Sigstore trusted root + identity policy. */
+static int load_anchors(const struct vouch_config *cfg, struct vouch_trust *t, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	vouch_anchors_init(&t->anchors);
+	for (size_t i = 0; !ret && i < cfg->ncas; i++)
+		ret = vouch_anchors_add_ca(&t->anchors, cfg->cas[i], err, errlen);
+	if (!ret && cfg->sigstore_root) {
+		if (!cfg->sigstore_identity || !cfg->sigstore_issuer)
+			return verr(err, errlen, -EINVAL, "a Sigstore trusted root needs an identity and an "
+				    "issuer to accept (sigstore_identity, sigstore_issuer)");
+		ret = vouch_anchors_load_sigstore(&t->anchors, cfg->sigstore_root, err, errlen);
+		if (!ret)
+			ret = vouch_anchors_set_policy(&t->anchors, cfg->sigstore_identity,
+						       cfg->sigstore_issuer, err, errlen);
+	} else if (!ret && (cfg->sigstore_identity || cfg->sigstore_issuer)) {
+		return verr(err, errlen, -EINVAL, "a Sigstore identity or issuer needs a trusted root "
+			    "(sigstore_root)");
+	}
+	t->have_anchors = !ret && (cfg->ncas || cfg->sigstore_root);
+	return ret;
 }
 
 static struct vouch_trusted *trust_add(struct vouch_trust *t, struct vouch_key *k, const char *file)
@@ -288,6 +313,8 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 		if (!ret && !trust_add(t, k, cfg->pubkeys[i]))
 			ret = -ENOMEM;
 	}
+	if (!ret)
+		ret = load_anchors(cfg, t, err, errlen);
 	for (size_t i = 0; !ret && i < t->n; i++) {
 		for (size_t r = 0; r < t->nrevoked; r++)
 			if (!strcmp(t->revoked[r], t->v[i].key->id))
@@ -296,6 +323,8 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 			t->nkeys++;
 	}
 	/* threshold 0: listing the store (vouch trust list), not enforcing. */
+	if (!ret && t->have_anchors)
+		t->nkeys += (cfg->ncas ? 1 : 0) + (cfg->sigstore_root ? 1 : 0);   /* signers they admit */
 	if (!ret && cfg->threshold && t->nkeys == 0)
 		ret = verr(err, errlen, -ENOKEY, "no trusted keys%s%s", cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
 			   cfg->trust_dir ? cfg->trust_dir : "");
@@ -373,11 +402,52 @@ static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vou
 	return VOUCH_CAUSE_OK;
 }
 
+/* A certificate-chain or Sigstore signer (interop.c authenticates the
+ * certificate; the DSSE check is the same as for keys).  id receives what
+ * counts as one signer for the threshold: the Sigstore identity (Fulcio
+ * keys are fresh per signature, so the same person twice counts once), or
+ * the leaf key id of a CA-issued certificate. */
+static enum vouch_cause cert_signer(const struct vouch_trust *t, const struct vouch_signature *s,
+				    const struct vouch_bundle *b, const uint8_t *pae, size_t paelen,
+				    const uint8_t *pae02, size_t pae02len, char *id,
+				    char *detail, size_t dl)
+{
+	struct vouch_key *key = NULL;
+	enum vouch_cause c;
+	int64_t when = 0;
+
+	c = vouch_interop_authenticate(s->json, b->payload, b->payload_len, s->sig, s->siglen,
+				       &t->anchors, &key, &when, detail, dl);
+	if (c)
+		return c;
+	if (!vouch_key_verify(key, pae, paelen, s->sig, s->siglen, NULL) &&
+	    !(pae02 && vouch_key_verify(key, pae02, pae02len, s->sig, s->siglen, EVP_sha256()))) {
+		vouch_key_free(key);
+		verr(detail, dl, 0, "DSSE signature does not verify with the certificate's key");
+		return VOUCH_CAUSE_BAD_SIGNATURE;
+	}
+	for (size_t r = 0; r < t->nrevoked; r++) {
+		if (!strcmp(t->revoked[r], key->id)) {
+			verr(detail, dl, 0, "certificate key %.16s… is revoked", key->id);
+			vouch_key_free(key);
+			return VOUCH_CAUSE_REVOKED_KEY;
+		}
+	}
+	if (!strcmp(s->material, "sigstore"))
+		snprintf(id, VOUCH_KEYID_LEN + 16, "sigstore:%.54s", t->anchors.identity);
+	else
+		snprintf(id, VOUCH_KEYID_LEN + 16, "%s", key->id);
+	vouch_key_free(key);
+	return VOUCH_CAUSE_OK;
+}
+
 void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 {
 	const struct vouch_bundle *b = auth->b;
 	const struct vouch_trust *t = ctx->trust;
 	const char *signers[64];
+	bool owned[64] = { false };
+	char certid[VOUCH_KEYID_LEN + 16];
 	uint8_t *pae, *pae02 = NULL;
 	size_t paelen, pae02len = 0;
 	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY;
@@ -395,18 +465,26 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		const struct vouch_signature *s = &b->sigs[i];
 		const struct vouch_trusted *k = NULL;
 		enum vouch_cause c = VOUCH_CAUSE_UNTRUSTED_KEY;
+		const char *id = NULL;
 		char d[200] = "";
 		bool hinted = false, dup = false;
 
 		if (!strcmp(s->material, "public-key")) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
-			if (k)
+			if (k) {
 				c = key_usable(ctx, k, b, d, sizeof(d));
-			else if (hinted)
+				id = k->key->id;
+			} else if (hinted) {
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
+			}
+		} else if (t->have_anchors) {
+			c = cert_signer(t, s, b, pae, paelen, pae02, pae02len, certid, d, sizeof(d));
+			id = certid;
 		} else {
-			snprintf(d, sizeof(d), "signed with a %s, and no certificate or Sigstore trust "
-				 "is configured", s->material);
+			snprintf(d, sizeof(d), "%s", !strcmp(s->material, "sigstore") ?
+				 "Sigstore keyless signature: give --sigstore-root, --identity and --issuer "
+				 "(or sigstore_root, sigstore_identity, sigstore_issuer in the config)" :
+				 "X.509 certificate chain signature: give --ca ROOT.pem (or ca = in the config)");
 		}
 		if (c) {
 			/* The primary's problem, or the most serious one seen. */
@@ -417,9 +495,12 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			continue;
 		}
 		for (unsigned j = 0; j < n; j++)
-			dup |= !strcmp(signers[j], k->key->id);
-		if (!dup && n < ARRAY_SIZE(signers))
-			signers[n++] = k->key->id;
+			dup |= !strcmp(signers[j], id);
+		if (!dup && n < ARRAY_SIZE(signers)) {
+			owned[n] = id == certid;
+			signers[n] = owned[n] ? strdup(certid) : id;
+			n++;
+		}
 	}
 	auth->nsigners = n;
 	if (n)
@@ -438,6 +519,9 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			 n, n == 1 ? "" : "s", ctx->cfg.threshold);
 	}
 out:
+	for (unsigned j = 0; j < n; j++)
+		if (owned[j])
+			free((char *)signers[j]);
 	free(pae);
 	free(pae02);
 }
@@ -490,7 +574,7 @@ static void load_cosignatures(struct vouch_ctx *ctx, int dirfd, const char *sigp
 		}
 		b->sigs = v;
 		/* Take the cosigner's signature over (its bundle is otherwise equal). */
-		b->sigs[b->nsigs] = cb->sigs[0];
+		b->sigs[b->nsigs] = cb->sigs[0];     /* with its own bundle JSON */
 		free(b->sigs[b->nsigs].source);
 		b->sigs[b->nsigs].source = strdup(src);
 		memset(&cb->sigs[0], 0, sizeof(cb->sigs[0]));

@@ -7,6 +7,7 @@
 #define VOUCH_VERIFY_I_H
 
 #include "audit_i.h"
+#include "interop_i.h"
 #include "bundle_i.h"
 #include "model_i.h"
 
@@ -43,6 +44,8 @@ struct vouch_trust {
 	size_t nkeys;               /* usable (not revoked) keys */
 	char **revoked;             /* key ids from the revocation list */
 	size_t nrevoked;
+	struct vouch_anchors anchors;   /* CA and Sigstore trust for certificate signers */
+	bool   have_anchors;
 };
 
 /* Parse a trust directory's `revoked` file (key ids, '#' comments). */
