@@ -337,6 +337,7 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 			ret = -ENOMEM;
 		for (size_t i = 0; dst->models && i < src->nmodels; i++) {
 			dst->nmodels++;
+			dst->models[i].line = src->models[i].line;
 			ret |= dup_str(&dst->models[i].glob, src->models[i].glob);
 			ret |= dup_list(&dst->models[i].names, &dst->models[i].nnames,
 					src->models[i].names, src->models[i].nnames);
