@@ -3,6 +3,7 @@
  * party signs off the exact payload of an existing signature.
  */
 #include "cli.h"
+#include "signer_opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,14 @@
 
 static void help(void)
 {
-	printf("Usage: vouch cosign -k KEY [--passphrase-file F] [-p PUBKEY | --trust DIR | -c CONFIG] SIG\n\n"
+	printf("Usage: vouch cosign (-k KEY | --pkcs11 URI | --signer-cmd CMD --signer-pubkey PEM)\n"
+	       "                    [-p PUBKEY | --trust DIR | -c CONFIG] SIG\n\n"
 	       "Sign off a signed model: check that the model beside SIG (DIR for DIR/model.sig,\n"
 	       "F for F.sig) still matches SIG's manifest, then sign SIG's exact payload with KEY\n"
 	       "and write the cosigner's own bundle to SIG.d/KEYID.sig.  Each bundle holds one\n"
 	       "signature, as every Sigstore client requires; `threshold = k` in the config (or\n"
 	       "verify --threshold k) then requires k distinct trusted signers.\n\n"
-	       "  -k, --key KEY              the cosigner's key (as for vouch sign)\n"
-	       "      --passphrase-file F    the key's passphrase\n"
+	       SIGNER_OPTS_HELP
 	       "  -p, --pubkey FILE          also authenticate SIG against these keys first\n"
 	       "      --trust DIR, -c FILE   likewise\n"
 	       "  -h, --help                 this text\n\n"
@@ -36,22 +37,23 @@ int cmd_cosign(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		TRUST_LONGOPTS,
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'P' },
+		SIGNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vouch_passphrase pp = { .fd = -1 };
+	struct signer_opts so;
 	struct vouch_verify_opts vo = { 0 };
 	struct vouch_signer *signer = NULL;
 	struct vouch_ctx *ctx = NULL;
 	struct trust_opts t;
-	const char *key = NULL;
 	char err[512] = "", *model = NULL, *out = NULL;
 	int c, r, ret = EXIT_USAGE;
 
 	trust_opts_init(&t);
-	while ((c = getopt_long(argc, argv, "k:p:c:h", opts, NULL)) != -1) {
+	signer_opts_init(&so, "cosign");
+	while ((c = getopt_long(argc, argv, SIGNER_SHORTOPTS "p:c:h", opts, NULL)) != -1) {
+		if (signer_opts_parse(&so, c, optarg))
+			continue;
 		r = trust_opts_parse(&t, "cosign", c, optarg);
 		if (r < 0) {
 			ret = -r;
@@ -60,16 +62,14 @@ int cmd_cosign(int argc, char **argv)
 		if (r)
 			continue;
 		switch (c) {
-		case 'k': key = optarg; break;
-		case 'P': pp.file = optarg; break;
 		case 'h': help(); ret = 0; goto out;
 		default:  ret = usage_error("cosign", "unknown option"); goto out;
 		}
 	}
-	if (!key) {
-		ret = usage_error("cosign", "-k KEY is required");
+	ret = signer_opts_check(&so);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_USAGE;
 	if (optind + 1 != argc) {
 		ret = usage_error("cosign", "one signature file (DIR/model.sig or F.sig) is required");
 		goto out;
@@ -93,11 +93,9 @@ int cmd_cosign(int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out;
 	}
-	if (vouch_signer_load(key, &pp, &signer, err, sizeof(err))) {
-		msg("%s", err);
-		ret = EXIT_OPERATIONAL;
+	ret = signer_opts_load(&so, &signer);
+	if (ret)
 		goto out;
-	}
 	if (vouch_cosign(signer, argv[optind], &out, err, sizeof(err))) {
 		msg("%s", err);
 		ret = EXIT_OPERATIONAL;

@@ -1,7 +1,8 @@
 /*
- * cmd_sign.c - `vouch sign -k KEY [options] PATH`
+ * cmd_sign.c - `vouch sign -k KEY|--pkcs11 URI|--signer-cmd CMD [options] PATH`
  */
 #include "cli.h"
+#include "signer_opts.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,14 +13,14 @@
 
 static void help(void)
 {
-	printf("Usage: vouch sign -k KEY [OPTIONS] PATH\n\n"
+	printf("Usage: vouch sign -k KEY [OPTIONS] PATH\n"
+	       "       vouch sign --pkcs11 URI [OPTIONS] PATH\n"
+	       "       vouch sign --signer-cmd CMD --signer-pubkey PEM [OPTIONS] PATH\n\n"
 	       "Sign a model: a file gets a sidecar PATH.sig, a directory gets PATH/model.sig\n"
 	       "covering every regular file under it (configs and tokenizer included).  The\n"
 	       "signature is an OpenSSF Model Signing bundle (Sigstore bundle v0.3, DSSE,\n"
 	       "in-toto statement) carrying vouch's signed metadata.\n\n"
-	       "  -k, --key KEY             vouch secret key (vouch keygen), or a PEM EC/Ed25519\n"
-	       "                            private key (EC signatures verify with model_signing)\n"
-	       "      --passphrase-file F   read the key's passphrase from F (default: terminal)\n"
+	       SIGNER_OPTS_HELP
 	       "      --name NAME           model name (default: basename of PATH)\n"
 	       "      --version N           model version, an integer below 2^53 (default 1)\n"
 	       "      --expires TIME        RFC 3339 time after which the signature is refused\n"
@@ -54,8 +55,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'P' },
+		SIGNER_LONGOPTS,
 		{ "name", required_argument, NULL, 'n' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "expires", required_argument, NULL, 'E' },
@@ -69,17 +69,18 @@ int cmd_sign(int argc, char **argv)
 		{ 0 },
 	};
 	struct vouch_sign_opts so = { .version = 1 };
-	struct vouch_passphrase pp = { .fd = -1 };
+	struct signer_opts sig;
 	struct vouch_signer *signer = NULL;
-	const char *key = NULL, *sde;
+	const char *sde;
 	char err[512] = "", ts[32];
 	uint64_t n;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "k:o:h", opts, NULL)) != -1) {
+	signer_opts_init(&sig, "sign");
+	while ((c = getopt_long(argc, argv, SIGNER_SHORTOPTS "o:h", opts, NULL)) != -1) {
+		if (signer_opts_parse(&sig, c, optarg))
+			continue;
 		switch (c) {
-		case 'k': key = optarg; break;
-		case 'P': pp.file = optarg; break;
 		case 'n':
 			if (!*optarg || strlen(optarg) > 127)
 				return usage_error("sign", "--name must be 1 to 127 bytes");
@@ -115,8 +116,9 @@ int cmd_sign(int argc, char **argv)
 		default:  return usage_error("sign", "unknown option");
 		}
 	}
-	if (!key)
-		return usage_error("sign", "-k KEY is required");
+	ret = signer_opts_check(&sig);
+	if (ret)
+		return ret;
 	if (optind + 1 != argc)
 		return usage_error("sign", optind == argc ? "PATH is required" : "one PATH only");
 	if (so.symlink_root && !so.allow_symlinks)
@@ -132,11 +134,9 @@ int cmd_sign(int argc, char **argv)
 	if (so.expires && so.expires <= so.signed_at)
 		return usage_error("sign", "--expires is not after the signing time");
 
-	ret = vouch_signer_load(key, &pp, &signer, err, sizeof(err));
-	if (ret) {
-		msg("%s", err);
-		return EXIT_OPERATIONAL;
-	}
+	ret = signer_opts_load(&sig, &signer);
+	if (ret)
+		return ret;
 	ret = vouch_sign_path(signer, argv[optind], &so, err, sizeof(err));
 	if (ret) {
 		msg("%s", err);
