@@ -291,8 +291,14 @@ static enum vouch_cause authenticate_chain(const json_t *chain, const struct vou
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
 
-		rc = verr(err, errlen, interop_x509_cause(e), "%s: %s (depth %d)", what,
-			  X509_verify_cert_error_string(e), X509_STORE_CTX_get_error_depth(ctx));
+		/* Without partial chains an intermediate alone never suffices:
+		 * say so, as it is the usual mistake. */
+		bool noroot = e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+			      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+
+		rc = verr(err, errlen, interop_x509_cause(e), "%s: %s (depth %d)%s", what,
+			  X509_verify_cert_error_string(e), X509_STORE_CTX_get_error_depth(ctx),
+			  noroot ? "; --ca must hold the self-signed root the chain ends at" : "");
 		goto out;
 	}
 	if (!leaf_usage_ok(leaf)) {

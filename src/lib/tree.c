@@ -25,6 +25,7 @@ struct tree {
 	void *arg;
 	bool *seen;                 /* per index position */
 	bool *seen_meta;            /* per metadata file */
+	const char *single;         /* a single-file model: report its path, not "." */
 	enum vouch_cause first;
 	char first_detail[256];
 	unsigned failures;
@@ -32,6 +33,8 @@ struct tree {
 
 static void problem(struct tree *t, const char *name, enum vouch_cause c, const char *detail)
 {
+	if (t->single && !strcmp(name, "."))
+		name = t->single;
 	if (!t->first) {
 		t->first = c;
 		snprintf(t->first_detail, sizeof(t->first_detail), "%s: %s", name, detail);
@@ -197,6 +200,7 @@ static void verify_file(struct tree *t, const char *path, bool sidecar)
 		problem(t, path, VOUCH_CAUSE_IO_ERROR, strerror(errno));
 		return;
 	}
+	t->single = path;
 	one.target = real;
 	items.v = &one;
 	items.n = 1;
