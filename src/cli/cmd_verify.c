@@ -124,7 +124,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	if (vouch_verify_tree(ctx, argv[optind], &vo, report, NULL, &v) == VOUCH_CAUSE_OK) {
 		printf("vouch: %s: verified (model %s, version %" PRIu64 ", signed by %s)\n",
-		       argv[optind], v.model, v.version, v.keyid);
+		       argv[optind], v.model[0] ? v.model : "(unnamed)", v.version, v.keyid);
 		ret = EXIT_VERIFIED;
 	} else {
 		ret = v.cause == VOUCH_CAUSE_IO_ERROR ? EXIT_OPERATIONAL : EXIT_FAILED;
