@@ -28,7 +28,7 @@ DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev 
 	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
-	libengine-pkcs11-openssl passwd util-linux
+	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
 
 ifeq ($(V),0)
@@ -192,15 +192,21 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/vouch $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/vouch \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 $(filter $(BUILD)/bin/%,$(TARGETS)) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBVOUCH) $(DESTDIR)$(LIBDIR)/
 	$(if $(filter $(PRELOAD),$(TARGETS)),install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/)
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf || \
 		install -m 0644 config/vouch.conf $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf
-	for u in systemd/*.service systemd/*.conf; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/ || :; done
+	for u in systemd/*.service; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/ || :; done
+	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),
+	# not a unit: it goes where an admin copies it from.
+	install -d $(DESTDIR)$(PREFIX)/share/vouch
+	for u in systemd/*.conf; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(PREFIX)/share/vouch/ || :; done
 
 clean:
 	rm -rf build

@@ -46,17 +46,26 @@ static void report(void *arg, const char *name, enum vouch_cause cause, const ch
 		msg("%s: %s", name, vouch_cause_name(cause));
 }
 
-/* --ignore-paths may be given relative to the cwd (as model_signing's CLI
- * takes it) or to the model: strip a leading "PATH/". */
-static const char *model_relative(const char *model, const char *p)
+/* --ignore-paths may name a path as model_signing's CLI takes it (relative
+ * to the cwd, or absolute) or relative to the model: make it model-relative.
+ * Returns a malloc'd string. */
+static char *model_relative(const char *model, const char *p)
 {
+	char *rm = realpath(model, NULL), *rp = realpath(p, NULL), *out = NULL;
 	size_t n = strlen(model);
 
-	while (n > 1 && model[n - 1] == '/')
+	if (rm && rp) {
+		size_t l = strlen(rm);
+		if (!strncmp(rp, rm, l) && rp[l] == '/')
+			out = strdup(rp + l + 1);
+	}
+	while (!out && n > 1 && model[n - 1] == '/')
 		n--;
-	if (!strncmp(p, model, n) && p[n] == '/')
-		return p + n + 1;
-	return p;
+	if (!out && !strncmp(p, model, n) && p[n] == '/')
+		out = strdup(p + n + 1);
+	free(rm);
+	free(rp);
+	return out ? out : strdup(p);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -116,7 +125,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nign; i++)
-		ignores[i] = model_relative(argv[optind], ignores[i]);
+		ignores[i] = model_relative(argv[optind], ignores[i]);   /* freed below */
 	vo.ignore_paths = (char **)ignores;
 	vo.nignore = nign;
 	ret = trust_opts_ctx(&t, "verify", &ctx);
@@ -132,6 +141,8 @@ int cmd_verify(int argc, char **argv)
 out:
 	vouch_ctx_free(ctx);
 	vouch_config_clear(&t.cfg);
+	for (size_t i = 0; vo.ignore_paths && i < nign; i++)
+		free((char *)ignores[i]);
 	free(ignores);
 	return ret;
 }

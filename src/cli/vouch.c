@@ -113,10 +113,12 @@ int trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char 
 		t->cfg.sigstore_root = strdup(arg);
 		return 1;
 	case 1003:
+		t->have_trust = true;
 		free(t->cfg.sigstore_identity);
 		t->cfg.sigstore_identity = strdup(arg);
 		return 1;
 	case 1004:
+		t->have_trust = true;
 		free(t->cfg.sigstore_issuer);
 		t->cfg.sigstore_issuer = strdup(arg);
 		return 1;
@@ -139,13 +141,20 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 	int ret;
 
 	vouch_config_init(&cfg);
+	/* Keyless trust is a triple: say which part is missing, as a usage error. */
+	if (t->cfg.sigstore_root && (!t->cfg.sigstore_identity || !t->cfg.sigstore_issuer))
+		return usage_error(cmd, "--sigstore-root needs --identity and --issuer (whose "
+				   "signatures to accept)");
+	if (!t->cfg.sigstore_root && !t->config && (t->cfg.sigstore_identity || t->cfg.sigstore_issuer))
+		return usage_error(cmd, "--identity and --issuer need --sigstore-root (a Sigstore "
+				   "trusted_root.json)");
 	if (!path && !t->have_trust)
 		path = DEFAULT_CONFIG;
 	if (path) {
 		ret = vouch_config_load(&cfg, path, err, sizeof(err));
 		if (ret) {
 			if (ret == -ENOENT && !t->config)
-				msg("no key given (-p KEY or --trust DIR) and %s: %s", path, strerror(-ret));
+				msg("no trust given (-p KEY, --trust DIR, --ca ROOT or --sigstore-root ...) and %s: %s", path, strerror(-ret));
 			else
 				msg("%s", err);
 			vouch_config_clear(&cfg);
@@ -184,7 +193,6 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 		msg("%s", err);
 		return EXIT_OPERATIONAL;
 	}
-	(void)cmd;
 	return 0;
 }
 

@@ -649,9 +649,12 @@ const struct vouch_file_meta *vouch_meta_find(const struct vouch_meta *m, const 
 bool vouch_ignored(const struct vouch_statement *st, char *const *extra, size_t nextra,
 		   const char *relpath)
 {
-	/* A path is ignored iff an ignore entry is a component prefix of it. */
-	#define PREFIX_OF(ig) ({ size_t l_ = strlen(ig); \
-		l_ && !strncmp(relpath, (ig), l_) && (relpath[l_] == '\0' || relpath[l_] == '/'); })
+	/* A path is ignored iff an ignore entry is a component prefix of it
+	 * ("./x/" means "x", as model_signing normalizes it). */
+	#define PREFIX_OF(ig) ({ const char *i_ = (ig); size_t l_; \
+		while (i_[0] == '.' && i_[1] == '/') i_ += 2; \
+		l_ = strlen(i_); while (l_ > 1 && i_[l_ - 1] == '/') l_--; \
+		l_ && !strncmp(relpath, i_, l_) && (relpath[l_] == '\0' || relpath[l_] == '/'); })
 	for (size_t i = 0; i < ARRAY_SIZE(default_ignores); i++)
 		if (PREFIX_OF(default_ignores[i]))
 			return true;

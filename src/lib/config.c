@@ -69,6 +69,7 @@ struct parse {
 	char *err;
 	size_t errlen;
 	int line;                 /* lines read so far: inih calls back per line */
+	int fail_line;
 	bool failed;
 };
 
@@ -227,10 +228,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 			goto bad;
 		return 1;
 	}
-	why = "unknown section";
+	why = section[0] ? "unknown section" : "a key outside any [section]";
 bad:
 	p->failed = true;
-	verr(p->err, p->errlen, -EINVAL, "%s:%d: %s%s%s: %s", p->path, p->line,
+	p->fail_line = p->line;
+	verr(p->err, p->errlen, -EINVAL, "%s:%d: %s%s%s%s", p->path, p->line,
 	     section[0] ? "[" : "", section, section[0] ? "] " : "", key);
 	{
 		size_t l = p->err ? strlen(p->err) : 0;
@@ -287,10 +289,13 @@ int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, siz
 	 * build options are. */
 	rc = ini_parse_stream(reader, stream, handler, &p);
 	fclose(f);
+	/* inih reports the first bad line, a syntax error or our handler's
+	 * refusal; a syntax error before our first refusal is the real cause. */
+	if (rc > 0 && (!p.failed || rc < p.fail_line))
+		return verr(err, errlen, -EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
+			    path, rc);
 	if (p.failed)
 		return -EINVAL;
-	if (rc > 0)
-		return verr(err, errlen, -EINVAL, "%s:%d: syntax error", path, rc);
 	if (rc < 0)
 		return verr(err, errlen, -EIO, "%s: cannot read", path);
 	if (set_str(&cfg->path, path))

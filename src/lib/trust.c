@@ -326,11 +326,13 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 	if (!ret && t->have_anchors)
 		t->nkeys += (cfg->ncas ? 1 : 0) + (cfg->sigstore_root ? 1 : 0);   /* signers they admit */
 	if (!ret && cfg->threshold && t->nkeys == 0)
-		ret = verr(err, errlen, -ENOKEY, "no trusted keys%s%s", cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
+		ret = verr(err, errlen, -ENOKEY, "%s%sno trusted keys%s%s", cfg->path ? cfg->path : "",
+			   cfg->path ? ": " : "",
+			   cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
 			   cfg->trust_dir ? cfg->trust_dir : "");
 	if (!ret && cfg->threshold && cfg->threshold > t->nkeys)
-		ret = verr(err, errlen, -EINVAL, "threshold %u is larger than the %zu usable trusted keys",
-			   cfg->threshold, t->nkeys);
+		ret = verr(err, errlen, -EINVAL, "%s%sthreshold %u is larger than the %zu usable trusted keys",
+			   cfg->path ? cfg->path : "", cfg->path ? ": " : "", cfg->threshold, t->nkeys);
 	if (ret) {
 		vouch_trust_free(t);
 		return ret;

@@ -1,0 +1,460 @@
+/*
+ * shim.c - the shim's life inside someone else's process: which config,
+ * which verification context, what happens across fork and setuid, and the
+ * verdict for one freshly opened fd.
+ *
+ * Rules it keeps, and why:
+ *  - The config path is taken from VOUCH_CONFIG with secure_getenv(), at load
+ *    time, and copied: the host-wide baseline loads the shim into setuid
+ *    programs (AT_SECURE), whose caller must not choose the policy, and
+ *    servers like nginx rewrite their environment later.
+ *  - The config itself is read lazily, once (pthread_once), at the first
+ *    open that needs a decision.  No config file: inert and silent.  A config
+ *    that names protected roots but cannot be fully loaded: fail closed on
+ *    those roots, one alert.
+ *  - A verification context belongs to one (process, effective uid): a
+ *    forked child or a server that dropped to www-data builds its own, so it
+ *    never writes through an audit-log fd that root opened, and never uses
+ *    locks a vanished parent thread may hold.
+ *  - Nothing here writes a file: syslog, and the audit log only where this
+ *    process may append to it (libvouch's audit_optional).
+ * Owns: the config, the roots, the context.  Does not own: the decision on
+ * the model (libvouch), where a file lives (where.c).
+ */
+#include "preload_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/vouch/vouch.conf"
+
+__thread int shim_busy __attribute__((tls_model("initial-exec")));
+
+enum shim_state { SHIM_INERT = 0, SHIM_ACTIVE, SHIM_FAILCLOSED };
+
+static struct {
+	char              conf[PATH_MAX];
+	bool              conf_taken;
+	enum shim_state   state;
+	enum vouch_mode   mode;
+	struct vouch_config cfg;
+	struct shim_root *roots;
+	size_t            nroots;
+	pthread_mutex_t   ctx_lock;
+	struct vouch_ctx *ctx;
+	pid_t             ctx_pid;
+	uid_t             ctx_euid;
+	bool              ctx_failed_logged;
+	bool              blind_logged;
+	int               inflight;     /* atomic: vouch_verify_fd calls running */
+} S = { .ctx_lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+
+/* ---- records --------------------------------------------------------- */
+
+/* A field value the way libvouch's audit records write it: bare when
+ * harmless, else quoted with \" \\ and \xHH, so a file name cannot forge a
+ * field. */
+static void put_value(char *buf, size_t cap, size_t *len, const char *s)
+{
+	bool bare = *s;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '=')
+			bare = false;
+#define PUT(c) do { if (*len + 1 < cap) buf[(*len)++] = (c); } while (0)
+	if (!bare)
+		PUT('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			PUT('\\');
+			PUT((char)*p);
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			if (*len + 5 < cap)
+				*len += (size_t)snprintf(buf + *len, cap - *len, "\\x%02x", *p);
+		} else {
+			PUT((char)*p);
+		}
+	}
+	if (!bare)
+		PUT('"');
+#undef PUT
+	buf[*len] = '\0';
+}
+
+/* One syslog record (ident vouch, facility authpriv), spoken to /dev/log
+ * directly: openlog()/syslog() would change the host program's own ident.
+ * A socket per record: these are rare (denials and start-up problems), and
+ * a long-lived fd could be closed or reused behind our back by programs that
+ * close every fd. */
+static void shim_syslog(int prio, const char *msg)
+{
+	static const struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	char line[4096];
+	int n, s;
+
+	n = snprintf(line, sizeof(line), "<%d>vouch[%d]: %s", LOG_AUTHPRIV | prio, (int)getpid(), msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	if (connect(s, (const struct sockaddr *)&addr, sizeof(addr)) == 0)
+		(void)!send(s, line, (size_t)n, MSG_NOSIGNAL);
+	close(s);
+}
+
+static void shim_msg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void shim_msg(int prio, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	shim_syslog(prio, msg);
+}
+
+/* A decision the shim makes itself (the file is not where the name said,
+ * or cannot be located): the same fields as libvouch's records. */
+static void shim_record(enum vouch_cause cause, bool allow, const struct where *w,
+			const char *detail)
+{
+	char kv[3072], num[160], comm[17] = "";
+	size_t len = 0;
+
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+#define KV(k, v) do { \
+	if (len + 2 < sizeof(kv)) { \
+		len += (size_t)snprintf(kv + len, sizeof(kv) - len, "%s%s=", len ? " " : "", k); \
+		if (len >= sizeof(kv)) len = sizeof(kv) - 1; \
+		put_value(kv, sizeof(kv), &len, v); \
+	} } while (0)
+	KV("decision", allow ? "allow-audit" : "deny");   /* as libvouch writes it */
+	KV("cause", vouch_cause_name(cause));
+	KV("mode", S.mode == VOUCH_MODE_AUDIT ? "audit" : "enforce");
+	KV("path", w->path[0] ? w->path : "");
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)w->st.st_dev);
+	KV("dev", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)w->st.st_ino);
+	KV("ino", num);
+	snprintf(num, sizeof(num), "%lld", (long long)w->st.st_size);
+	KV("size", num);
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	KV("pid", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)geteuid());
+	KV("uid", num);
+	KV("comm", comm);
+	KV("model", "");
+	KV("version", "0");
+	KV("keyid", "");
+	KV("elapsed_ms", "0.0");
+	if (detail && *detail)
+		KV("detail", detail);
+#undef KV
+	shim_syslog(LOG_ALERT, kv);
+}
+
+/* ---- loading --------------------------------------------------------- */
+
+/* Runs when the library is loaded, while the environment is still the one
+ * the program was started with. */
+static void take_config_path(void)
+{
+	const char *p;
+
+	if (S.conf_taken)
+		return;
+	S.conf_taken = true;
+	/* secure_getenv already returns NULL under AT_SECURE; checking the
+	 * auxiliary vector as well costs nothing and states the intent. */
+	p = getauxval(AT_SECURE) ? NULL : secure_getenv("VOUCH_CONFIG");
+	if (!p || !*p || strlen(p) >= sizeof(S.conf))
+		p = DEFAULT_CONFIG;
+	memcpy(S.conf, p, strlen(p) + 1);
+}
+
+__attribute__((constructor)) static void shim_ctor(void)
+{
+	take_config_path();
+}
+
+/* When the config cannot be loaded we still need its roots to fail closed
+ * on them: the one key read by hand, from a file that may be broken
+ * elsewhere.  [vouch] protect = /a:/b */
+static void scrape_roots(const char *path)
+{
+	int fd = shim_sys_openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW);
+	FILE *f;
+	char line[8192];
+	bool in_vouch = false;
+
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *e;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		s[strcspn(s, "\r\n")] = '\0';
+		if (*s == '[') {
+			in_vouch = !strncmp(s, "[vouch]", 7);
+			continue;
+		}
+		if (!in_vouch || strncmp(s, "protect", 7))
+			continue;
+		s += 7;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s++ != '=')
+			continue;
+		for (char *tok = strtok_r(s, ":", &e); tok; tok = strtok_r(NULL, ":", &e)) {
+			while (*tok == ' ' || *tok == '\t')
+				tok++;
+			size_t n = strlen(tok);
+			while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+				tok[--n] = '\0';
+			if (tok[0] == '/')
+				vouch_config_add(&S.cfg.protect, &S.cfg.nprotect, tok);
+		}
+	}
+	fclose(f);
+}
+
+static void shim_load(void)
+{
+	char err[512] = "";
+	struct stat st;
+	int ret;
+
+	take_config_path();
+	/* Missing config: the shim is installed but not configured; stay out
+	 * of the way without a word (the baseline must not spam every program). */
+	if (stat(S.conf, &st) && errno == ENOENT)
+		return;
+	vouch_config_init(&S.cfg);
+	ret = vouch_init();
+	if (!ret)
+		ret = vouch_config_load(&S.cfg, S.conf, err, sizeof(err));
+	if (ret) {
+		/* What did it name?  Fail closed on exactly that. */
+		vouch_config_clear(&S.cfg);
+		vouch_config_init(&S.cfg);
+		scrape_roots(S.conf);
+		S.state = SHIM_FAILCLOSED;
+	} else {
+		S.state = SHIM_ACTIVE;
+	}
+	S.mode = S.cfg.mode;
+	if (!S.cfg.nprotect) {
+		if (ret)
+			shim_msg(LOG_ALERT, "preload: %s: %s; it names no protected root this process "
+				 "can read, so nothing is enforced here", S.conf, err[0] ? err : strerror(-ret));
+		S.state = SHIM_INERT;
+		return;
+	}
+	S.roots = calloc(S.cfg.nprotect, sizeof(*S.roots));
+	if (!S.roots) {
+		S.state = SHIM_FAILCLOSED;
+		S.nroots = 0;
+		return;
+	}
+	for (size_t i = 0; i < S.cfg.nprotect; i++) {
+		char norm[PATH_MAX];
+		S.roots[i].fd = -1;
+		S.roots[i].path = strdup(path_normalize(S.cfg.protect[i], norm, sizeof(norm))
+					 ? norm : S.cfg.protect[i]);
+		if (S.roots[i].path)
+			S.nroots++;
+	}
+	where_init(S.roots, S.nroots);
+	if (S.state == SHIM_FAILCLOSED) {
+		char list[1024] = "";
+		for (size_t i = 0; i < S.nroots; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ":" : "", S.roots[i].path);
+		shim_msg(LOG_ALERT, "preload: %s: %s; failing closed: every read under %s is denied",
+			 S.conf, err[0] ? err : strerror(-ret), list);
+		return;
+	}
+	/* The shim may run as www-data: an audit log it cannot append to is
+	 * reported once to syslog instead of stopping the server.  And it reads
+	 * the anti-rollback marks but never writes them: they are root's files,
+	 * advanced by vouchfs and `vouch verify --record`, not by whatever
+	 * program happens to carry the shim. */
+	S.cfg.audit_optional = true;
+	S.cfg.state_readonly = true;
+}
+
+/* ---- the verification context ------------------------------------------ */
+
+static struct vouch_ctx *ctx_get(pid_t pid, uid_t euid)
+{
+	struct vouch_ctx *ctx;
+	char err[512] = "";
+
+	pthread_mutex_lock(&S.ctx_lock);
+	if (!S.ctx || S.ctx_pid != pid || S.ctx_euid != euid) {
+		/* A context made by our parent or before a setuid: free it only
+		 * when nothing can be inside it (see shim_atfork_child). */
+		if (S.ctx && __atomic_load_n(&S.inflight, __ATOMIC_ACQUIRE) == 0)
+			vouch_ctx_free(S.ctx);
+		S.ctx = NULL;
+		int ret = vouch_ctx_new(&S.cfg, &S.ctx, err, sizeof(err));
+		if (ret) {
+			S.ctx = NULL;
+			/* Keys unreadable, trust dir missing...: fail closed, and say
+			 * so once per process and identity. */
+			if (!S.ctx_failed_logged || S.ctx_pid != pid || S.ctx_euid != euid)
+				shim_msg(LOG_ALERT, "preload: %s: %s; failing closed: every read under "
+					 "the protected roots is denied", S.conf, err[0] ? err : strerror(-ret));
+			S.ctx_failed_logged = true;
+		}
+		S.ctx_pid = pid;
+		S.ctx_euid = euid;
+	}
+	ctx = S.ctx;
+	if (ctx)
+		__atomic_add_fetch(&S.inflight, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&S.ctx_lock);
+	return ctx;
+}
+
+static void ctx_put(void)
+{
+	__atomic_sub_fetch(&S.inflight, 1, __ATOMIC_ACQ_REL);
+}
+
+static void shim_atfork_prepare(void)
+{
+	pthread_mutex_lock(&S.ctx_lock);
+	where_atfork_prepare();
+}
+
+static void shim_atfork_parent(void)
+{
+	where_atfork_parent();
+	pthread_mutex_unlock(&S.ctx_lock);
+}
+
+static void shim_atfork_child(void)
+{
+	where_atfork_child();
+	/* A verification was running in a thread that does not exist here:
+	 * its locks may be held forever; abandon (leak) that context. */
+	if (__atomic_load_n(&S.inflight, __ATOMIC_ACQUIRE))
+		S.ctx = NULL;
+	S.inflight = 0;
+	pthread_mutex_init(&S.ctx_lock, NULL);
+}
+
+__attribute__((constructor)) static void shim_ctor_fork(void)
+{
+	pthread_atfork(shim_atfork_prepare, shim_atfork_parent, shim_atfork_child);
+}
+
+/* ---- the verdict --------------------------------------------------------- */
+
+static int verify(int fd, int flags, struct where *w)
+{
+	struct vouch_subject who;
+	struct vouch_verdict v;
+	struct vouch_root root;
+	struct vouch_ctx *ctx;
+	char comm[17] = "";
+	int fl = -1;
+
+	if (vouch_path_is_signature(w->rel))
+		return 0;                          /* always readable, never a model */
+	if (S.state == SHIM_FAILCLOSED || w->root < 0)
+		return -EACCES;
+	root = (struct vouch_root){ .fd = where_root_fd((size_t)w->root), .path = S.roots[w->root].path };
+	if (root.fd < 0)
+		return -EACCES;
+	who = (struct vouch_subject){ .pid = getpid(), .uid = geteuid(), .comm = comm };
+	ctx = ctx_get(who.pid, who.uid);
+	if (!ctx)
+		return -EACCES;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	/* libvouch hashes with pread into ordinary buffers, which O_DIRECT
+	 * refuses; the fd is ours alone until we return, so lift the flag for
+	 * the hash and put it back. */
+	if (flags & O_DIRECT) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+	}
+	memset(&v, 0, sizeof(v));
+	vouch_verify_fd(ctx, &root, w->rel, fd, &who, &v);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl);
+	ctx_put();
+	return v.allow ? 0 : -EACCES;
+}
+
+static int decide(int dirfd, const char *path, int flags, int fd)
+{
+	struct where w;
+	bool audit = S.mode == VOUCH_MODE_AUDIT && S.state == SHIM_ACTIVE;
+
+	where_fd(dirfd, path, fd, &w);
+	if (w.blind && !__atomic_exchange_n(&S.blind_logged, true, __ATOMIC_RELAXED))
+		shim_msg(LOG_WARNING, "preload: /proc is not available in this process; files are "
+			 "recognised only by the name asked for and by hard-link identity");
+	switch (w.kind) {
+	case WHERE_FREE:
+		return 0;
+	case WHERE_PROTECTED:
+		if (!S_ISREG(w.st.st_mode)) {
+			/* A fifo or device planted in the model tree. */
+			if (S.state == SHIM_ACTIVE)
+				shim_record(VOUCH_CAUSE_SYMLINK, audit, &w, "not a regular file");
+			return audit ? 0 : -EACCES;
+		}
+		return verify(fd, flags, &w);
+	case WHERE_ESCAPE:
+		if (S.state == SHIM_ACTIVE)
+			shim_record(VOUCH_CAUSE_SYMLINK, audit, &w,
+				    "the name asked for is under a protected root, the file opened is not");
+		return audit ? 0 : -EACCES;
+	case WHERE_UNKNOWN:
+	default:
+		if (S.state == SHIM_ACTIVE)
+			shim_record(VOUCH_CAUSE_IO_ERROR, audit, &w,
+				    "cannot tell where this file lives (its mount can reach a protected root)");
+		return audit ? 0 : -EACCES;
+	}
+}
+
+int shim_decide(int dirfd, const char *path, int flags, int fd)
+{
+	int saved = errno, ret = 0;
+
+	if (shim_busy)
+		return 0;
+	shim_busy = 1;
+	pthread_once(&load_once, shim_load);
+	if (S.state != SHIM_INERT)
+		ret = decide(dirfd, path, flags, fd);
+	shim_busy = 0;
+	errno = saved;
+	return ret;
+}
