@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@
 struct vouch_audit {
 	pthread_mutex_t lock;
 	int sock;                  /* connected to /dev/log, or -1 */
+	dev_t sock_dev;            /* ...and which socket it is: a process may */
+	ino_t sock_ino;            /* close our fd and reuse its number */
 	int json;                  /* O_APPEND audit log, or -1 */
 	unsigned long dropped;
 };
@@ -65,9 +68,13 @@ int vouch_audit_new(const char *json_path, bool optional, struct vouch_audit **o
 
 void vouch_audit_free(struct vouch_audit *a)
 {
+	struct stat st;
+
 	if (!a)
 		return;
-	if (a->sock >= 0)
+	/* Close only what is still our socket (see send_syslog). */
+	if (a->sock >= 0 && fstat(a->sock, &st) == 0 && st.st_dev == a->sock_dev &&
+	    st.st_ino == a->sock_ino)
 		close(a->sock);
 	if (a->json >= 0)
 		close(a->json);
@@ -120,16 +127,28 @@ static void send_syslog(struct vouch_audit *a, int prio, const char *msg)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
+	if (a->sock >= 0) {
+		struct stat st;
+		/* A daemon that closed every fd may have reused our number for a
+		 * file of its own: never write a log record into it. */
+		if (fstat(a->sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+		    st.st_dev != a->sock_dev || st.st_ino != a->sock_ino)
+			a->sock = -1;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (a->sock < 0) {
+			struct stat st;
 			a->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 			if (a->sock < 0)
 				return;
-			if (connect(a->sock, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
+			if (connect(a->sock, (const struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+			    fstat(a->sock, &st) < 0) {
 				close(a->sock);
 				a->sock = -1;
 				return;            /* no syslog daemon: nothing to talk to */
 			}
+			a->sock_dev = st.st_dev;
+			a->sock_ino = st.st_ino;
 		}
 		if (send(a->sock, line, (size_t)n, flags | MSG_NOSIGNAL) >= 0)
 			return;

@@ -241,6 +241,7 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 		goto decide;
 	}
 	v.st = st;
+	real = realpath(path, NULL);       /* the audit record names the absolute path */
 	is_dir = S_ISDIR(st.st_mode);
 	if (!is_dir && !S_ISREG(st.st_mode)) {
 		problem(&t, path, VOUCH_CAUSE_SYMLINK, "not a regular file or directory");
@@ -284,7 +285,6 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 	snprintf(v.model, sizeof(v.model), "%s", vouch_model_name(auth.b));
 	v.version = auth.b->st.meta.version;
 	snprintf(v.keyid, sizeof(v.keyid), "%s", auth.keyid);
-	real = realpath(path, NULL);
 	c = t.o->content_only ? VOUCH_CAUSE_OK :
 	    vouch_policy_check(ctx, auth.b, real, t.o->expect_name, detail, sizeof(detail));
 	if (c) {
