@@ -204,8 +204,8 @@ static enum vouch_cause parse_meta(const json_t *m, struct vouch_meta *meta, cha
 			if (!json_u64(v, INT64_MAX, &meta->files[i].size))
 				return bad(err, errlen, "%s: bad file size", VOUCH_META_KEY);
 			meta->files[i++].path = strdup(key);
+			meta->nfiles = i;      /* so an error later frees what is here */
 		}
-		meta->nfiles = i;
 		qsort(meta->files, i, sizeof(*meta->files), vouch_file_meta_cmp);
 	}
 	return VOUCH_CAUSE_OK;

@@ -247,7 +247,8 @@ size_t vouch_plan_jobs(int fd, uint64_t size, bool sharded, uint64_t shard_size,
 #define BATCH_JOBS  16384       /* 1 TiB of 64 MiB shards in one file */
 
 int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
-		     uint64_t shard_size, unsigned threads, vouch_item_fn fn, void *arg)
+		     uint64_t shard_size, unsigned threads, vouch_item_want_fn want,
+		     vouch_item_fn fn, void *arg)
 {
 	struct vouch_hash_job *jobs = calloc(BATCH_JOBS, sizeof(*jobs));
 	struct { int fd, rc; struct stat st; size_t first, n; } b[BATCH_FILES];
@@ -272,7 +273,7 @@ int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
 				b[nb].rc = -errno;
 			if (!b[nb].rc && !S_ISREG(b[nb].st.st_mode))
 				b[nb].rc = -EINVAL;
-			if (!b[nb].rc) {
+			if (!b[nb].rc && (!want || want(arg, it, &b[nb].st))) {
 				n = vouch_plan_jobs(b[nb].fd, (uint64_t)b[nb].st.st_size, sharded,
 						    shard_size, jobs + nj, BATCH_JOBS - nj);
 				if (n == (size_t)-1) {

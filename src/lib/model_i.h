@@ -42,9 +42,15 @@ size_t vouch_plan_jobs(int fd, uint64_t size, bool sharded, uint64_t shard_size,
 typedef int (*vouch_item_fn)(void *arg, const struct vouch_item *it, int rc,
 			     const struct stat *st, const struct vouch_hash_job *jobs, size_t njobs);
 
+/* Before hashing an opened item: false = do not hash it (fn then gets it
+ * with no jobs), so a file that cannot match costs no reading. */
+typedef bool (*vouch_item_want_fn)(void *arg, const struct vouch_item *it, const struct stat *st);
+
 /* Hash items in batches on `threads` workers (files and shards in parallel),
- * calling fn for each in order.  Stops at fn's first non-zero return. */
+ * calling fn for each in order.  Stops at fn's first non-zero return.
+ * want may be NULL (hash everything). */
 int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
-		     uint64_t shard_size, unsigned threads, vouch_item_fn fn, void *arg);
+		     uint64_t shard_size, unsigned threads, vouch_item_want_fn want,
+		     vouch_item_fn fn, void *arg);
 
 #endif

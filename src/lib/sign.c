@@ -173,7 +173,7 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 		ret = -ENOMEM;
 		goto done;
 	}
-	ret = vouch_model_hash(rootfd, &items, c.sharded, c.shard_size, o->threads,
+	ret = vouch_model_hash(rootfd, &items, c.sharded, c.shard_size, o->threads, NULL,
 			       collect_item, &c);
 	if (ret)
 		goto done;

@@ -58,6 +58,18 @@ static void mark_seen(struct tree *t, const char *name)
 		t->seen_meta[fm - t->b->st.meta.files] = true;
 }
 
+/* Hash only files that can match: in the manifest, with the signed size. */
+static bool want_item(void *arg, const struct vouch_item *it, const struct stat *st)
+{
+	struct tree *t = arg;
+	const struct vouch_resource *const *res;
+	char detail[8];
+	size_t nres;
+
+	return vouch_file_plan(t->b, it->path, (uint64_t)st->st_size, &res, &nres, detail,
+			       sizeof(detail)) == VOUCH_CAUSE_OK;
+}
+
 static int check_item(void *arg, const struct vouch_item *it, int rc, const struct stat *st,
 		      const struct vouch_hash_job *jobs, size_t njobs)
 {
@@ -88,7 +100,10 @@ static bool is_single_file_bundle(const struct vouch_bundle *b)
 {
 	const struct vouch_resource *const *r;
 
-	return b->st.nres > 0 && vouch_bundle_find(b, ".", &r) == b->st.nres;
+	if (b->st.nres > 0)
+		return vouch_bundle_find(b, ".", &r) == b->st.nres;
+	/* An empty file signed with shards has no resource, only metadata. */
+	return b->st.meta.nfiles == 1 && !strcmp(b->st.meta.files[0].path, ".");
 }
 
 /* Relative name of sig inside dir, if it is inside, else NULL. */
@@ -150,7 +165,7 @@ static void verify_dir(struct tree *t, const char *path, const char *sigpath)
 		goto out;
 	}
 	vouch_model_hash(rootfd, &items, !strcmp(st->method, "shards"), st->shard_size,
-			 t->o->threads, check_item, t);
+			 t->o->threads, want_item, check_item, t);
 	/* Signed but absent (and not excluded by the caller's ignore list). */
 	for (size_t i = 0; i < st->nres; i++) {
 		const struct vouch_resource *r = vouch_bundle_res_at(t->b, i);
@@ -205,7 +220,7 @@ static void verify_file(struct tree *t, const char *path, bool sidecar)
 	items.v = &one;
 	items.n = 1;
 	vouch_model_hash(-1, &items, !strcmp(t->b->st.method, "shards"), t->b->st.shard_size,
-			 t->o->threads, check_item, t);
+			 t->o->threads, want_item, check_item, t);
 	if (!t->seen[0] && t->b->st.nres)
 		problem(t, path, VOUCH_CAUSE_MISSING, "not found");
 	free(real);

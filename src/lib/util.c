@@ -138,8 +138,11 @@ int vouch_time_parse(const char *s, int64_t *out)
 	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
 		   isdigit((unsigned char)p[2]) && p[3] == ':' &&
 		   isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		long hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = (p[4] - '0') * 10 + (p[5] - '0');
+
+		if (hh > 23 || mm > 59)
+			return -EINVAL;
+		off = hh * 3600 + mm * 60;
 		if (*p == '+')
 			off = -off;
 		p += 6;
@@ -148,9 +151,17 @@ int vouch_time_parse(const char *s, int64_t *out)
 	}
 	if (*p)
 		return -EINVAL;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
+	{
+		/* strptime accepts 2026-02-30; timegm would roll it into March.
+		 * A date that does not round-trip does not exist. */
+		struct tm want = tm, back;
+
+		t = timegm(&tm);
+		if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != want.tm_mday ||
+		    back.tm_mon != want.tm_mon || back.tm_year != want.tm_year ||
+		    back.tm_hour != want.tm_hour || back.tm_min != want.tm_min)
+			return -EINVAL;
+	}
 	*out = (int64_t)t + off;
 	return 0;
 }
