@@ -1,0 +1,18 @@
+#!/bin/sh
+# bench/run.sh - `make bench`: every benchmark, each printing its own table.
+#   bench/hash.sh     vouch verify vs sha256sum vs openssl dgst (issue 3)
+#   bench/fs.sh       vouchfs overhead (when present)
+#   bench/preload.sh  LD_PRELOAD shim overhead (when present)
+# Every script runs even when an earlier one fails; the exit status is the
+# first failure's (1 = a target missed, 2 = setup error), 0 when all passed.
+cd "$(dirname "$0")/.." || exit 2
+rc=0
+for b in bench/hash.sh bench/fs.sh bench/preload.sh; do
+	[ -x "$b" ] || continue
+	echo "==> $b"
+	"$b"
+	r=$?
+	[ $r -ne 0 ] && [ $rc -eq 0 ] && rc=$r
+	echo
+done
+exit $rc
