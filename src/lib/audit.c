@@ -85,7 +85,7 @@ void vouch_audit_free(struct vouch_audit *a)
 /* Append s to buf as a safe value: bare if it only holds harmless bytes,
  * else quoted with \" \\ and \xHH for anything outside printable ASCII.
  * json: always quoted, valid JSON string. */
-static void put_value(char *buf, size_t cap, size_t *len, const char *s, bool json)
+void vouch_audit_put_value(char *buf, size_t cap, size_t *len, const char *s, bool json)
 {
 	bool bare = !json && *s;
 
@@ -180,7 +180,7 @@ void vouch_audit_msg(struct vouch_audit *a, int prio, const char *fmt, ...)
 	vouch_time_format((int64_t)time(NULL), ts);
 	jl = (size_t)snprintf(json, sizeof(json), "{\"time\":\"%s\",\"severity\":\"%s\",\"message\":",
 			      ts, prio_names[prio & 7]);
-	put_value(json, sizeof(json) - 3, &jl, msg, true);
+	vouch_audit_put_value(json, sizeof(json) - 3, &jl, msg, true);
 	json[jl++] = '}';
 	json[jl++] = '\n';
 	pthread_mutex_lock(&a->lock);
@@ -233,7 +233,7 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 			kl += (size_t)snprintf(kv + kl, sizeof(kv) - kl, "%s%s=", i ? " " : "", f[i].k);
 			if (kl >= sizeof(kv))
 				kl = sizeof(kv) - 1;
-			put_value(kv, sizeof(kv), &kl, f[i].v, false);
+			vouch_audit_put_value(kv, sizeof(kv), &kl, f[i].v, false);
 		}
 		if (jl + 8 < sizeof(json)) {
 			jl += (size_t)snprintf(json + jl, sizeof(json) - jl, ",\"%s\":", f[i].k);
@@ -242,7 +242,7 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 			if (f[i].num)
 				jl += (size_t)snprintf(json + jl, sizeof(json) - jl, "%s", f[i].v);
 			else
-				put_value(json, sizeof(json) - 3, &jl, f[i].v, true);
+				vouch_audit_put_value(json, sizeof(json) - 3, &jl, f[i].v, true);
 		}
 	}
 	if (jl > sizeof(json) - 3)

@@ -33,6 +33,10 @@ int  vouch_audit_new(const char *json_path, bool optional, struct vouch_audit **
 		     char *err, size_t errlen);
 void vouch_audit_free(struct vouch_audit *a);
 void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e);
+/* Append s to buf[*len..cap) as a record field value: bare when harmless,
+ * else quoted with \" \\ and \xHH, so a file name cannot forge a field;
+ * json: always quoted, a valid JSON string. */
+void vouch_audit_put_value(char *buf, size_t cap, size_t *len, const char *s, bool json);
 void vouch_audit_msg(struct vouch_audit *a, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

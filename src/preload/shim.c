@@ -22,6 +22,7 @@
  * the model (libvouch), where a file lives (where.c).
  */
 #include "preload_i.h"
+#include "audit_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,36 +64,6 @@ static struct {
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 /* ---- records --------------------------------------------------------- */
-
-/* A field value the way libvouch's audit records write it: bare when
- * harmless, else quoted with \" \\ and \xHH, so a file name cannot forge a
- * field. */
-static void put_value(char *buf, size_t cap, size_t *len, const char *s)
-{
-	bool bare = *s;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '=')
-			bare = false;
-#define PUT(c) do { if (*len + 1 < cap) buf[(*len)++] = (c); } while (0)
-	if (!bare)
-		PUT('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			PUT('\\');
-			PUT((char)*p);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			if (*len + 5 < cap)
-				*len += (size_t)snprintf(buf + *len, cap - *len, "\\x%02x", *p);
-		} else {
-			PUT((char)*p);
-		}
-	}
-	if (!bare)
-		PUT('"');
-#undef PUT
-	buf[*len] = '\0';
-}
 
 /* One syslog record (ident vouch, facility authpriv), spoken to /dev/log
  * directly: openlog()/syslog() would change the host program's own ident.
@@ -144,7 +115,7 @@ static void shim_record(enum vouch_cause cause, bool allow, const struct where *
 	if (len + 2 < sizeof(kv)) { \
 		len += (size_t)snprintf(kv + len, sizeof(kv) - len, "%s%s=", len ? " " : "", k); \
 		if (len >= sizeof(kv)) len = sizeof(kv) - 1; \
-		put_value(kv, sizeof(kv), &len, v); \
+		vouch_audit_put_value(kv, sizeof(kv), &len, v, false); \
 	} } while (0)
 	KV("decision", allow ? "allow-audit" : "deny");   /* as libvouch writes it */
 	KV("cause", vouch_cause_name(cause));
