@@ -79,3 +79,17 @@ except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)))
 PYEOF
 }
+
+# fs_hup PID MNT: SIGHUP vouchfs, wait until it reports the reload (done or
+# refused) on stderr; the daemon and its one layer on MNT must survive.
+fs_hup() {
+	c=$(grep -c "reload" "$TMPDIR/vouchfs.err")
+	kill -HUP "$1"
+	for _ in $(seq 100); do
+		[ "$(grep -c "reload" "$TMPDIR/vouchfs.err")" -gt "$c" ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c "reload" "$TMPDIR/vouchfs.err")" -gt "$c" ] || fail "no reload reported after SIGHUP"
+	kill -0 "$1" 2>/dev/null || fail "vouchfs died on SIGHUP"
+	[ "$(fs_layers "$2")" -eq 1 ] || fail "SIGHUP changed the mount on $2"
+}

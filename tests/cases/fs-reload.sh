@@ -28,16 +28,7 @@ CONF
 conf enforce
 fs_mount "$M" "$M" -c "$TMPDIR/vouch.conf"
 PID=$FS_PID
-hup() {
-	n=$(cat "$TMPDIR/audit.jsonl" "$TMPDIR/vouchfs.err" | grep -c "reload")
-	kill -HUP "$PID"
-	for _ in $(seq 100); do
-		[ "$(cat "$TMPDIR/audit.jsonl" "$TMPDIR/vouchfs.err" | grep -c "reload")" -gt "$n" ] && break
-		sleep 0.05
-	done
-	kill -0 "$PID" 2>/dev/null || fail "vouchfs died on SIGHUP"
-	[ "$(fs_layers "$M")" -eq 1 ] || fail "SIGHUP changed the mount"
-}
+hup() { fs_hup "$PID" "$M"; }
 
 [ "$(fs_errno "$M/model.bin")" = OK ] || fail "verified file"
 rm "$TMPDIR/trust/k.pub"; cp "$TMPDIR/other.pub" "$TMPDIR/trust/"
