@@ -267,6 +267,11 @@ enum vouch_cause vouch_bundle_parse(const void *buf, size_t len, const char *sou
 enum vouch_cause vouch_bundle_load(int dirfd, const char *path,
 				   struct vouch_bundle **out, char *err, size_t errlen);
 void vouch_bundle_free(struct vouch_bundle *b);
+/* Append to b the cosignatures in SIGPATH.d/ (beneath dirfd, or AT_FDCWD)
+ * whose payload is byte-identical to b's; warn(arg, message) is called for
+ * each file there that counts for nothing (not a bundle, another payload). */
+void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle *b,
+			     void (*warn)(void *arg, const char *msg), void *arg);
 
 /* ------------------------------------------------------------------------ */
 /* Signing.                                                                  */

@@ -27,6 +27,12 @@ static void help(void)
 	       "  -h, --help                 this text\n");
 }
 
+static void warn_cosig(void *arg, const char *line)
+{
+	(void)arg;
+	msg("%s", line);
+}
+
 static json_t *to_json(const struct vouch_bundle *b)
 {
 	const struct vouch_statement *st = &b->st;
@@ -34,8 +40,9 @@ static json_t *to_json(const struct vouch_bundle *b)
 	char ts[32], hex[129];
 
 	for (size_t i = 0; i < b->nsigs; i++)
-		json_array_append_new(sigs, json_pack("{s:s, s:s}", "material", b->sigs[i].material,
-						      "key_hint", b->sigs[i].hint));
+		json_array_append_new(sigs, json_pack("{s:s, s:s, s:s}", "material", b->sigs[i].material,
+						      "key_hint", b->sigs[i].hint,
+						      "file", b->sigs[i].source ? b->sigs[i].source : ""));
 	for (size_t i = 0; i < st->nignore; i++)
 		json_array_append_new(ign, json_string(st->ignore_paths[i]));
 	for (size_t i = 0; i < st->nres; i++) {
@@ -95,8 +102,9 @@ static void print_text(const char *sig, const struct vouch_bundle *b, bool verif
 		printf("model:         (no vouch metadata: signed by another tool)\n");
 	}
 	for (size_t i = 0; i < b->nsigs; i++)
-		printf("signer %zu:      %s, key hint %s\n", i + 1, b->sigs[i].material,
-		       b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)");
+		printf("signer %zu:      %s, key hint %s%s%s\n", i + 1, b->sigs[i].material,
+		       b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)",
+		       i ? ", in " : "", i ? b->sigs[i].source : "");
 	printf("serialization: %s, %s", st->method, st->hash_type);
 	if (!strcmp(st->method, "shards"))
 		printf(", shard size %" PRIu64, st->shard_size);
@@ -165,6 +173,7 @@ int cmd_inspect(int argc, char **argv)
 		ret = c == VOUCH_CAUSE_IO_ERROR || c == VOUCH_CAUSE_NOT_SIGNED ? EXIT_OPERATIONAL : EXIT_FAILED;
 		goto out;
 	}
+	vouch_cosignatures_load(AT_FDCWD, argv[optind], b, warn_cosig, NULL);
 	if (verify) {
 		struct vouch_verify_opts vo = { .sigpath = argv[optind] };
 

@@ -221,6 +221,8 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 	FIELD("version", ver, true);
 	FIELD("keyid", e->keyid ? e->keyid : "", false);
 	FIELD("elapsed_ms", ms, true);
+	if (e->cached)
+		FIELD("cached", "true", true);
 	if (e->detail && *e->detail)
 		FIELD("detail", e->detail, false);
 #undef FIELD

@@ -24,6 +24,7 @@ struct vouch_event {
 	uint64_t    version;
 	const char *keyid;
 	double      elapsed_ms;
+	bool        cached;       /* repeats a verdict made earlier (verdict cache) */
 	const char *detail;
 };
 

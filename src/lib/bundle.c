@@ -7,14 +7,17 @@
  */
 #include "bundle_i.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SAFE_INT ((1ull << 53) - 1)
 
@@ -699,4 +702,63 @@ out:
 const struct vouch_resource *const *vouch_bundle_index(const struct vouch_bundle *b)
 {
 	return (const struct vouch_resource *const *)((const struct bundle_priv *)b)->idx;
+}
+
+void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle *b,
+			     void (*warn)(void *arg, const char *msg), void *arg)
+{
+	char *dpath = NULL;
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (asprintf(&dpath, "%s.d", sigpath) < 0)
+		return;
+	dfd = dirfd == AT_FDCWD ? open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				: vouch_openat_beneath(dirfd, dpath, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		free(dpath);
+		return;
+	}
+	while ((de = readdir(d)) && b->nsigs < 64) {
+		struct vouch_bundle *cb = NULL;
+		struct vouch_signature *v;
+		char err[200], src[PATH_MAX], line[PATH_MAX + 300];
+		enum vouch_cause c;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", dpath, de->d_name);
+		c = vouch_bundle_load(dfd, de->d_name, &cb, err, sizeof(err));
+		if (c) {
+			snprintf(line, sizeof(line), "cosignature %s ignored: %s: %s", src,
+				 vouch_cause_name(c), err);
+			warn(arg, line);
+			continue;
+		}
+		if (cb->payload_len != b->payload_len || memcmp(cb->payload, b->payload, b->payload_len)) {
+			snprintf(line, sizeof(line), "cosignature %s ignored: it signs another payload than %s",
+				 src, sigpath);
+			warn(arg, line);
+			vouch_bundle_free(cb);
+			continue;
+		}
+		v = realloc(b->sigs, (b->nsigs + 1) * sizeof(*v));
+		if (!v) {
+			vouch_bundle_free(cb);
+			break;
+		}
+		b->sigs = v;
+		/* Take the cosigner's signature over (its bundle is otherwise equal). */
+		b->sigs[b->nsigs] = cb->sigs[0];     /* with its own bundle JSON */
+		free(b->sigs[b->nsigs].source);
+		b->sigs[b->nsigs].source = strdup(src);
+		memset(&cb->sigs[0], 0, sizeof(cb->sigs[0]));
+		b->nsigs++;
+		vouch_bundle_free(cb);
+	}
+	closedir(d);
+	free(dpath);
 }

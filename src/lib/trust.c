@@ -300,6 +300,7 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, char *err, size_t errlen)
 {
 	struct vouch_trust *t = calloc(1, sizeof(*t));
+	size_t configured, anchors;
 	int ret = 0;
 
 	if (!t)
@@ -322,17 +323,23 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 		if (!t->v[i].revoked)
 			t->nkeys++;
 	}
-	/* threshold 0: listing the store (vouch trust list), not enforcing. */
-	if (!ret && t->have_anchors)
-		t->nkeys += (cfg->ncas ? 1 : 0) + (cfg->sigstore_root ? 1 : 0);   /* signers they admit */
-	if (!ret && cfg->threshold && t->nkeys == 0)
+	/* CAs and a Sigstore root each admit signers: count them as one key. */
+	anchors = t->have_anchors ? (cfg->ncas ? 1 : 0) + (cfg->sigstore_root ? 1 : 0) : 0;
+	t->nkeys += anchors;
+	/* The checks count the keys configured, revoked ones included: a
+	 * revocation must never make a configuration fail to load (vouchfs
+	 * would then keep the old trust, revoked key and all).  With fewer usable
+	 * keys than the threshold everything is denied, which is the point.
+	 * threshold 0: listing the store (vouch trust list), not enforcing. */
+	configured = t->n + anchors;
+	if (!ret && cfg->threshold && configured == 0)
 		ret = verr(err, errlen, -ENOKEY, "%s%sno trusted keys%s%s", cfg->path ? cfg->path : "",
 			   cfg->path ? ": " : "",
 			   cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
 			   cfg->trust_dir ? cfg->trust_dir : "");
-	if (!ret && cfg->threshold && cfg->threshold > t->nkeys)
-		ret = verr(err, errlen, -EINVAL, "%s%sthreshold %u is larger than the %zu usable trusted keys",
-			   cfg->path ? cfg->path : "", cfg->path ? ": " : "", cfg->threshold, t->nkeys);
+	if (!ret && cfg->threshold && cfg->threshold > configured)
+		ret = verr(err, errlen, -EINVAL, "%s%sthreshold %u is larger than the %zu trusted keys",
+			   cfg->path ? cfg->path : "", cfg->path ? ": " : "", cfg->threshold, configured);
 	if (ret) {
 		vouch_trust_free(t);
 		return ret;
@@ -402,6 +409,37 @@ static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vou
 		return VOUCH_CAUSE_UNTRUSTED_KEY;
 	}
 	return VOUCH_CAUSE_OK;
+}
+
+/* When the outcome of authenticating b may next change by the clock alone:
+ * the nearest future edge of any trusted key's window or of the bundle's
+ * own time bounds, with the clock skew applied as key_usable and policy
+ * apply it.  Cached results are dropped at that time. */
+static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bundle *b)
+{
+	const struct vouch_trust *t = ctx->trust;
+	int64_t now = (int64_t)time(NULL), skew = ctx->cfg.clock_skew, until = 0;
+	int64_t edge[4];
+
+	edge[0] = b->st.meta.present && b->st.meta.expires ? b->st.meta.expires + skew + 1 : 0;
+	edge[1] = b->st.meta.present ? b->st.meta.signed_at - skew : 0;
+	for (size_t i = 0; i < t->n + 1; i++) {
+		if (i < t->n) {
+			edge[2] = t->v[i].not_before ? t->v[i].not_before - skew : 0;
+			edge[3] = t->v[i].not_after ? t->v[i].not_after + skew + 1 : 0;
+		} else {
+			edge[2] = edge[3] = 0;
+		}
+		for (size_t j = 0; j < ARRAY_SIZE(edge); j++)
+			if (edge[j] > now && (!until || edge[j] < until))
+				until = edge[j];
+	}
+	return until;
+}
+
+bool vouch_auth_stale(int64_t until)
+{
+	return until && (int64_t)time(NULL) >= until;
 }
 
 /* A certificate-chain or Sigstore signer (interop.c authenticates the
@@ -505,6 +543,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		}
 	}
 	auth->nsigners = n;
+	auth->until = time_horizon(ctx, b);
 	if (n)
 		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0]);
 	if (n >= ctx->cfg.threshold && n > 0) {
@@ -528,63 +567,11 @@ out:
 	free(pae02);
 }
 
-/* Add the cosignatures in SIGPATH.d/ whose payload is byte-identical to the
- * primary's; any other file there counts for nothing and is logged. */
-static void load_cosignatures(struct vouch_ctx *ctx, int dirfd, const char *sigpath,
-			      struct vouch_bundle *b)
+static void cosig_warn(void *arg, const char *msg)
 {
-	char *dpath = NULL;
-	struct dirent *de;
-	DIR *d;
-	int dfd;
+	struct vouch_ctx *ctx = arg;
 
-	if (asprintf(&dpath, "%s.d", sigpath) < 0)
-		return;
-	dfd = dirfd == AT_FDCWD ? open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-				: vouch_openat_beneath(dirfd, dpath, O_RDONLY | O_DIRECTORY);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		free(dpath);
-		return;
-	}
-	while ((de = readdir(d)) && b->nsigs < 64) {
-		struct vouch_bundle *cb = NULL;
-		struct vouch_signature *v;
-		char err[200], src[PATH_MAX];
-		enum vouch_cause c;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(src, sizeof(src), "%s/%s", dpath, de->d_name);
-		c = vouch_bundle_load(dfd, de->d_name, &cb, err, sizeof(err));
-		if (c) {
-			vouch_audit_msg(ctx->audit, LOG_WARNING, "cosignature %s ignored: %s: %s", src,
-					vouch_cause_name(c), err);
-			continue;
-		}
-		if (cb->payload_len != b->payload_len || memcmp(cb->payload, b->payload, b->payload_len)) {
-			vouch_audit_msg(ctx->audit, LOG_WARNING,
-					"cosignature %s ignored: it signs another payload than %s", src, sigpath);
-			vouch_bundle_free(cb);
-			continue;
-		}
-		v = realloc(b->sigs, (b->nsigs + 1) * sizeof(*v));
-		if (!v) {
-			vouch_bundle_free(cb);
-			break;
-		}
-		b->sigs = v;
-		/* Take the cosigner's signature over (its bundle is otherwise equal). */
-		b->sigs[b->nsigs] = cb->sigs[0];     /* with its own bundle JSON */
-		free(b->sigs[b->nsigs].source);
-		b->sigs[b->nsigs].source = strdup(src);
-		memset(&cb->sigs[0], 0, sizeof(cb->sigs[0]));
-		b->nsigs++;
-		vouch_bundle_free(cb);
-	}
-	closedir(d);
-	free(dpath);
+	vouch_audit_msg(ctx->audit, LOG_WARNING, "%s", msg);
 }
 
 void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const char *sigpath,
@@ -610,6 +597,6 @@ void vouch_authenticate_fd(struct vouch_ctx *ctx, int dirfd, int sigfd, const ch
 		snprintf(auth->detail, sizeof(auth->detail), "%s: %s", sigpath, sub);
 		return;
 	}
-	load_cosignatures(ctx, dirfd, sigpath, auth->b);
+	vouch_cosignatures_load(dirfd, sigpath, auth->b, cosig_warn, ctx);
 	vouch_authenticate(ctx, auth);
 }

@@ -30,6 +30,7 @@ struct ventry {
 	char    *name;                /* relpath: two names of one inode may be signed differently */
 	uint64_t hash;
 	bool     done;
+	int64_t  until;               /* stale from then on (auth->until) */
 	struct vouch_verdict v;
 	struct ventry *next;
 };
@@ -176,6 +177,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 {
 	struct vouch_config copy;
 	struct vouch_trust *t = NULL;
+	size_t revoked = 0;
 	int ret;
 
 	/* Build the new trust completely before touching the old: a bad key
@@ -185,12 +187,21 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	ret = vouch_config_validate(&copy, err, errlen);
 	if (!ret)
 		ret = vouch_trust_load(&copy, &t, err, errlen);
+	if (ret == -ENOKEY) {
+		/* Every key removed: refusing the reload would keep trusting the
+		 * removed keys.  Apply it: nothing verifies, every open is denied. */
+		vouch_audit_msg(ctx->audit, LOG_ALERT, "%s: every protected file is denied", err ? err : "");
+		t = calloc(1, sizeof(*t));
+		ret = t ? 0 : -ENOMEM;
+	}
 	if (ret) {
 		vouch_config_clear(&copy);
 		vouch_audit_msg(ctx->audit, LOG_ERR, "reload refused, old trust stays in force: %s",
 				err ? err : "");
 		return ret;
 	}
+	for (size_t i = 0; i < t->n; i++)
+		revoked += t->v[i].revoked;
 	pthread_rwlock_wrlock(&ctx->rw);
 	vouch_trust_free(ctx->trust);
 	ctx->trust = t;
@@ -202,8 +213,11 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	ctx->generation++;
 	pthread_mutex_unlock(&ctx->mu);
 	pthread_rwlock_unlock(&ctx->rw);
-	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu keys, threshold %u; cached verdicts dropped",
-			t->nkeys, ctx->cfg.threshold);
+	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
+			"cached verdicts dropped", t->nkeys, revoked, ctx->cfg.threshold);
+	if (t->nkeys < ctx->cfg.threshold)
+		vouch_audit_msg(ctx->audit, LOG_ALERT, "fewer usable trusted keys (%zu) than the threshold "
+				"(%u): every protected file is denied", t->nkeys, ctx->cfg.threshold);
 	return 0;
 }
 
@@ -480,7 +494,7 @@ static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int 
 
 	pthread_mutex_lock(&ctx->mu);
 	for (e = ctx->bcache; e; e = e->next)
-		if (ident_eq(&e->sig, &id))
+		if (ident_eq(&e->sig, &id) && !vouch_auth_stale(e->auth.until))
 			break;
 	pthread_mutex_unlock(&ctx->mu);
 	if (e)
@@ -538,7 +552,8 @@ void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_ve
 	ev.version = v->version;
 	ev.keyid = v->keyid;
 	ev.elapsed_ms = elapsed_ms;
-	ev.detail = v->cached ? (v->detail[0] ? v->detail : "cached verdict") : v->detail;
+	ev.cached = v->cached;
+	ev.detail = v->detail;
 	vouch_audit_record(ctx->audit, &ev);
 }
 
@@ -617,6 +632,19 @@ out:
 	decide(ctx, v, c);
 }
 
+/* Unlink a finished verdict from its bucket and free it; ctx->mu held. */
+static void vcache_drop(struct vouch_ctx *ctx, struct ventry **bucket, struct ventry *e)
+{
+	for (struct ventry **pp = bucket; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	free(e->name);
+	free(e);
+	ctx->nverdicts--;
+}
+
 enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
 				 const char *relpath, int fd, const struct vouch_subject *who,
 				 struct vouch_verdict *out)
@@ -680,6 +708,11 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
 			    !strcmp(e->name, relpath))
 				break;
+		if (e && e->done && vouch_auth_stale(e->until)) {
+			/* A key window or the signature's expiry passed since: decide anew. */
+			vcache_drop(ctx, bucket, e);
+			e = NULL;
+		}
 		if (!e || e->done)
 			break;
 		/* Another thread is hashing this file: wait for its verdict; never
@@ -727,18 +760,11 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 		if (raised)
 			caches_prune(ctx);
 		e->v = *out;
+		e->until = auth ? auth->until : 0;
 		e->done = true;
 		/* An I/O error is not a property of the file: don't remember it. */
-		if (out->cause == VOUCH_CAUSE_IO_ERROR) {
-			for (struct ventry **pp = bucket; *pp; pp = &(*pp)->next)
-				if (*pp == e) {
-					*pp = e->next;
-					break;
-				}
-			free(e->name);
-			free(e);
-			ctx->nverdicts--;
-		}
+		if (out->cause == VOUCH_CAUSE_IO_ERROR)
+			vcache_drop(ctx, bucket, e);
 		pthread_cond_broadcast(&ctx->done);
 		pthread_mutex_unlock(&ctx->mu);
 	}

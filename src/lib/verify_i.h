@@ -57,8 +57,12 @@ struct vouch_auth {
 	enum vouch_cause cause;          /* of authentication */
 	char keyid[VOUCH_KEYID_LEN + 1]; /* first trusted signer */
 	unsigned nsigners;               /* distinct trusted keys that signed */
+	int64_t until;                   /* the outcome may change at this time (a key's
+					  * window, expires, signed_at): 0 = never */
 	char detail[256];
 };
+/* Is a result that holds until `until` (0: forever) stale now? */
+bool vouch_auth_stale(int64_t until);
 
 struct ventry;
 struct bentry;
