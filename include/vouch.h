@@ -348,6 +348,10 @@ int  vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg,
 const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx);
 /* Drop all cached verdicts and authenticated bundles. */
 void vouch_ctx_flush(struct vouch_ctx *ctx);
+/* A message (not a verification) to the context's audit sink: syslog, and the
+ * JSON log if configured.  priority: a syslog level, e.g. LOG_ERR. */
+void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Who asked: goes into the audit record. */
 struct vouch_subject {

@@ -209,6 +209,9 @@ static void *reload_thread(void *arg)
 		ret = load_config(&cfg, err, sizeof(err));
 		if (ret == 0)
 			ret = vouch_ctx_reload(g_fs.ctx, &cfg, err, sizeof(err));
+		else   /* vouch_ctx_reload logs its own refusals */
+			vouch_ctx_log(g_fs.ctx, LOG_ERR, "reload refused, old trust stays in force: %s",
+				      err[0] ? err : strerror(-ret));
 		if (ret < 0) {
 			/* The old trust stays in force: never less protection. */
 			vouchfs_log("reload failed, keeping the previous trust: %s",

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <openssl/crypto.h>
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -376,19 +378,81 @@ bool vouch_path_ok(const char *p)
 	}
 }
 
+/* The same resolution without openat2, one component at a time: some
+ * sandboxes answer openat2 with ENOSYS (systemd's RestrictSUIDSGID= seccomp
+ * filter cannot inspect its flags, so it refuses the call that way).
+ * An absolute path or a ".." component would leave dirfd: EXDEV, as with
+ * RESOLVE_BENEATH (so is a "." or empty one, which callers never pass).
+ * Every directory on the way is opened O_NOFOLLOW: no symlink is followed
+ * at any level (ELOOP, as RESOLVE_NO_SYMLINKS). */
+int vouch_openat_beneath_walk(int dirfd, const char *relpath, int flags)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = relpath, *slash;
+	int cur = dirfd, fd, err;
+	struct stat st;
+
+	if (*p == '/' || *p == '\0')
+		return *p ? -EXDEV : -ENOENT;
+	for (;;) {
+		size_t n;
+
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n > NAME_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (!strcmp(comp, "..") || !strcmp(comp, ".") || n == 0) {
+			err = -EXDEV;
+			break;
+		}
+		if (!slash) {
+			/* The last component: O_NOFOLLOW behaves as openat2 does. */
+			fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			err = fd < 0 ? -errno : fd;
+			break;
+		}
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOTDIR && fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
+				err = -ELOOP;
+			break;
+		}
+		if (cur != dirfd)
+			close(cur);
+		cur = fd;
+		p = slash + 1;
+	}
+	if (cur != dirfd)
+		close(cur);
+	return err;
+}
+
 int vouch_openat_beneath(int dirfd, const char *relpath, int flags)
 {
+	static int no_openat2;
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
+	if (__atomic_load_n(&no_openat2, __ATOMIC_RELAXED))
+		return vouch_openat_beneath_walk(dirfd, relpath, flags);
 	/* glibc 2.36 has no openat2() wrapper.  O_NOFOLLOW alone only covers the
 	 * last component; RESOLVE_NO_SYMLINKS covers every one. */
 	do
 		fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
-	while (fd < 0 && errno == EINTR);
+	while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+		return vouch_openat_beneath_walk(dirfd, relpath, flags);
+	}
 	return fd < 0 ? -errno : (int)fd;
 }
 

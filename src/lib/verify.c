@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,17 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 		vouch_audit_msg(ctx->audit, LOG_ALERT, "fewer usable trusted keys (%zu) than the threshold "
 				"(%u): every protected file is denied", t->nkeys, ctx->cfg.threshold);
 	return 0;
+}
+
+void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vouch_audit_msg(ctx->audit, priority, "%s", msg);
 }
 
 const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx)

@@ -110,5 +110,8 @@ bool vouch_path_ok(const char *p);
 /* Open relpath beneath dirfd without following any symlink at any level
  * (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS). */
 int vouch_openat_beneath(int dirfd, const char *relpath, int flags);
+/* Its fallback where openat2 is refused (ENOSYS/EPERM under some seccomp
+ * sandboxes): a component-by-component O_NOFOLLOW walk, same results. */
+int vouch_openat_beneath_walk(int dirfd, const char *relpath, int flags);
 
 #endif /* VOUCH_I_H */

@@ -7,29 +7,10 @@
 # (p11-kit-proxy) finds the same token.  Ed25519: the case tries it and
 # records what Debian 12's engine (libp11 0.4.12) can do with it.
 . "$VOUCH_SRC/tests/lib.sh"
-
-MOD=/usr/lib/softhsm/libsofthsm2.so
-command -v softhsm2-util >/dev/null && [ -e "$MOD" ] || skip "softhsm2 not installed (make deps)"
-command -v pkcs11-tool >/dev/null || skip "opensc (pkcs11-tool) not installed (make deps)"
-[ -e "$(openssl version -e | sed 's/^ENGINESDIR: "\(.*\)"$/\1/')/pkcs11.so" ] ||
-	skip "libengine-pkcs11-openssl not installed (make deps)"
-
-# A private SoftHSM2 world: nothing outside TMPDIR is touched.
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
-	"$TMPDIR" >softhsm2.conf
-export SOFTHSM2_CONF=$TMPDIR/softhsm2.conf
-softhsm2-util --init-token --free --label vouch-test --pin 1234 --so-pin 5678 >/dev/null ||
-	fail "softhsm2-util --init-token"
-p11() { pkcs11-tool --module "$MOD" "$@"; }
-p11 --token-label vouch-test --login --pin 1234 --keypairgen --key-type EC:prime256v1 \
-	--label signer --id 01 >/dev/null 2>&1 || fail "pkcs11-tool --keypairgen EC:prime256v1"
-p11 --token-label vouch-test --read-object --type pubkey --label signer -o signer.der >/dev/null 2>&1 ||
-	fail "pkcs11-tool --read-object pubkey"
-openssl pkey -pubin -inform DER -in signer.der -out signer.pem || fail "exported key is not DER SPKI"
+. "$VOUCH_SRC/tests/pkcs11-lib.sh"
+p11_token vouch-test signer
 ok "SoftHSM2 token with an ECDSA P-256 key; public key exported to PEM"
 
-printf '1234\n' >pin
 printf '0000\n' >badpin
 URI='pkcs11:token=vouch-test;object=signer;type=private'
 mkmodel model

@@ -20,7 +20,7 @@ done
 
 share=$TMPDIR/share
 mkdir -p "$share/bin" "$share/models"
-cp "$VOUCH" "$VOUCHFS" "$share/bin/"
+cp "$VOUCH" "$VOUCHFS" "$PRELOAD" "$VOUCH_BUILD/tests/preload-try" "$share/bin/"
 cp "$unit" "$share/vouchfs@.service"
 cp "$VOUCH_SRC/tests/vm/guest-vouchfs-unit.sh" "$share/run.sh"
 # VOUCH_VM_DROPIN=FILE: test the unit with FILE as a drop-in (to try a fix).

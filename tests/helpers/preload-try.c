@@ -11,15 +11,19 @@
  * openat, openat64, __openat_2, __openat64_2, fopen, fopen64, freopen,
  * freopen64, open_by_handle_at) or: rdwr (open O_RDWR), wronly (O_WRONLY),
  * opath (O_PATH), reopen (O_PATH then open("/proc/self/fd/N")), direct
- * (O_DIRECT), freopen-null (fopen(PATH, "a"), a write, then freopen(NULL, "r")).
+ * (O_DIRECT), freopen-null (fopen(PATH, "a"), a write, then freopen(NULL, "r")),
+ * openat2 (the raw system call, which no shim sees; it tells whether a
+ * sandbox refuses openat2, as systemd's RestrictSUIDSGID= does with ENOSYS).
  */
 #undef _FORTIFY_SOURCE   /* call exactly the symbol named, not a fortified alias */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int __open(const char *path, int flags, ...);
@@ -72,6 +76,10 @@ static int try(const char *call, const char *path, FILE **fp)
 	if (!strcmp(call, "opath")) return open(path, O_PATH);
 	if (!strcmp(call, "direct")) return open(path, O_RDONLY | O_DIRECT);
 	if (!strcmp(call, "open_by_handle_at")) return by_handle(path);
+	if (!strcmp(call, "openat2")) {
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+		return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	}
 	if (!strcmp(call, "reopen")) {
 		char p[64];
 		int o = open(path, O_PATH);

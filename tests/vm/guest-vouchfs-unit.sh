@@ -2,6 +2,7 @@
 # Runs INSIDE the test VM (as /share/run.sh, root, under systemd 252), for
 # tests/cases/vm-vouchfs-unit.sh.  The host prepared /share:
 #   bin/vouch bin/vouchfs      the build output
+#   bin/libvouch-preload.so    the shim, and bin/preload-try (tests/helpers)
 #   vouchfs@.service           the unit under test (systemd/)
 #   K.pub K2.pub               trusted key, and a key trusted only after reload
 #   models/demo                signed with K (model.bin, config.json, tokenizer.json)
@@ -202,6 +203,31 @@ grep -E "fuse|vouch" /proc/mounts
 read_file "$M/bad/model.bin"
 check "$M shows the raw directory again (tampered bytes readable)" got "$bad_sum"
 check "the source pin is gone" sh -c '! grep -q /run/vouchfs /proc/mounts'
+
+section "the shim in a sandboxed unit (RestrictSUIDSGID=: openat2 refused)"
+# systemd's seccomp filter for RestrictSUIDSGID= cannot inspect openat2's
+# flags and answers ENOSYS; the shim must then resolve signatures without it
+# (a component walk with O_NOFOLLOW), neither failing good models nor
+# letting a tampered one through.  $M shows the raw directory now.
+install -m 0755 /share/bin/libvouch-preload.so /usr/local/lib/
+install -m 0755 /share/bin/preload-try /usr/local/bin/
+printf '[vouch]\nprotect = %s\ntrust = /etc/vouch/trust\n' "$M" >/etc/vouch/shim.conf
+chmod 0644 /etc/vouch/shim.conf
+sandboxed() {
+	systemd-run --wait --pipe --quiet -p RestrictSUIDSGID=yes "$@" 2>&1
+}
+probe=$(sandboxed /usr/local/bin/preload-try openat2 /etc/hostname)
+echo "openat2 in the sandbox: $probe"
+check "the sandbox refuses openat2 with ENOSYS" [ "$probe" = "openat2 errno=38" ]
+shimmed() {
+	sandboxed -p "Environment=LD_PRELOAD=/usr/local/lib/libvouch-preload.so VOUCH_CONFIG=/etc/vouch/shim.conf" \
+		/usr/local/bin/preload-try "$@"
+}
+out=$(shimmed open "$M/demo/model.bin"); echo "signed: $out"
+check "the shim admits the signed model in the sandbox" [ "$out" = "open ok off=0" ]
+out=$(shimmed open "$M/bad/model.bin"); echo "tampered: $out"
+check "the shim denies the tampered model in the sandbox" [ "$out" = "open errno=13" ]
+journalctl -t vouch --no-pager -o cat | grep "path=$M/bad/model.bin" | tail -n 1
 
 section "systemd-analyze security"
 systemd-analyze security --no-pager "$SVC" >/tmp/sec.txt 2>&1
