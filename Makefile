@@ -190,6 +190,11 @@ demo: deps
 bench: all
 	$(Q)sh bench/run.sh
 
+# The unit files name /usr/local/bin, /usr/local/lib and /etc: rewritten for
+# the chosen BINDIR, LIBDIR and SYSCONFDIR as they are installed.
+fix_paths = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/lib/|$(LIBDIR)/|g' \
+	-e 's|/etc/vouch/|$(SYSCONFDIR)/vouch/|g' $(1)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/vouch \
@@ -202,11 +207,13 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf || \
 		install -m 0644 config/vouch.conf $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf
-	for u in systemd/*.service; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/ || :; done
+	for u in systemd/*.service; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),
 	# not a unit: it goes where an admin copies it from.
 	install -d $(DESTDIR)$(PREFIX)/share/vouch
-	for u in systemd/*.conf; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(PREFIX)/share/vouch/ || :; done
+	for u in systemd/*.conf; do $(call fix_paths,$$u) >$(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/} && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/}; done
 
 clean:
 	rm -rf build
