@@ -243,8 +243,9 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (lstat(path, &st) < 0) {
-		problem(&t, path, errno == ENOENT ? VOUCH_CAUSE_MISSING : VOUCH_CAUSE_IO_ERROR,
-			strerror(errno));
+		/* Nothing to verify at all: an operational error (exit 3), not a
+		 * signed file gone missing from a model. */
+		problem(&t, path, VOUCH_CAUSE_IO_ERROR, strerror(errno));
 		goto decide;
 	}
 	if (S_ISLNK(st.st_mode) && !t.o->allow_symlinks) {

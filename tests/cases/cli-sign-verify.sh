@@ -258,6 +258,8 @@ expect_rc 3 "$VOUCH" verify -p k.key model                         # not a publi
 expect_out 'k\.key'
 expect_rc 3 "$VOUCH" verify -c "$TMPDIR/noconf" model
 expect_out 'noconf'
+expect_rc 3 "$VOUCH" verify -p k.pub "$TMPDIR/no-such-model"       # nothing to verify
+expect_out 'no-such-model: io-error \(No such file or directory\)'
 expect_rc 3 "$VOUCH" sign -k "$TMPDIR/nokey.key" model
 expect_rc 3 "$VOUCH" sign -k k.pub model
 expect_rc 3 "$VOUCH" sign -k k.key "$TMPDIR/nothing"
