@@ -243,9 +243,15 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (lstat(path, &st) < 0) {
-		/* Nothing to verify at all: an operational error (exit 3), not a
-		 * signed file gone missing from a model. */
-		problem(&t, path, VOUCH_CAUSE_IO_ERROR, strerror(errno));
+		/* A signature for it, but no file: a signed file is missing.  No
+		 * signature either: nothing to verify, an operational error. */
+		int e = errno;
+		char *sc = NULL;
+		bool signed_for = e == ENOENT && (t.o->sigpath ||
+			(asprintf(&sc, "%s.sig", path) >= 0 && lstat(sc, &st) == 0));
+
+		free(sc);
+		problem(&t, path, signed_for ? VOUCH_CAUSE_MISSING : VOUCH_CAUSE_IO_ERROR, strerror(e));
 		goto decide;
 	}
 	if (S_ISLNK(st.st_mode) && !t.o->allow_symlinks) {
