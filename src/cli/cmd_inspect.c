@@ -104,7 +104,7 @@ static void print_text(const char *sig, const struct vouch_bundle *b, bool verif
 	for (size_t i = 0; i < b->nsigs; i++)
 		printf("signer %zu:      %s, key hint %s%s%s\n", i + 1, b->sigs[i].material,
 		       b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)",
-		       i ? ", in " : "", i ? b->sigs[i].source : "");
+		       i ? ", in " : "", i && b->sigs[i].source ? b->sigs[i].source : "");
 	printf("serialization: %s, %s", st->method, st->hash_type);
 	if (!strcmp(st->method, "shards"))
 		printf(", shard size %" PRIu64, st->shard_size);

@@ -194,7 +194,7 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 	char kv[3072], json[4096], num[32], ts[32];
 	size_t kl = 0, jl = 0;
 	int prio = e->priority;
-	struct { const char *k; const char *v; bool num; } f[16];
+	struct { const char *k; const char *v; bool num; } f[20];
 	size_t nf = 0;
 
 #define FIELD(key, val, isnum) do { f[nf].k = (key); f[nf].v = (val); f[nf].num = (isnum); nf++; } while (0)

@@ -735,13 +735,15 @@ void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle
 		if (c) {
 			snprintf(line, sizeof(line), "cosignature %s ignored: %s: %s", src,
 				 vouch_cause_name(c), err);
-			warn(arg, line);
+			if (warn)
+				warn(arg, line);
 			continue;
 		}
 		if (cb->payload_len != b->payload_len || memcmp(cb->payload, b->payload, b->payload_len)) {
 			snprintf(line, sizeof(line), "cosignature %s ignored: it signs another payload than %s",
 				 src, sigpath);
-			warn(arg, line);
+			if (warn)
+				warn(arg, line);
 			vouch_bundle_free(cb);
 			continue;
 		}
@@ -754,7 +756,7 @@ void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle
 		/* Take the cosigner's signature over (its bundle is otherwise equal). */
 		b->sigs[b->nsigs] = cb->sigs[0];     /* with its own bundle JSON */
 		free(b->sigs[b->nsigs].source);
-		b->sigs[b->nsigs].source = strdup(src);
+		b->sigs[b->nsigs].source = strdup(src);   /* NULL if out of memory: callers check */
 		memset(&cb->sigs[0], 0, sizeof(cb->sigs[0]));
 		b->nsigs++;
 		vouch_bundle_free(cb);

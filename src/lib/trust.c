@@ -338,7 +338,7 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 			   cfg->trust_dir ? " in " : " (give a trust directory or a public key)",
 			   cfg->trust_dir ? cfg->trust_dir : "");
 	if (!ret && cfg->threshold && cfg->threshold > configured)
-		ret = verr(err, errlen, -EINVAL, "%s%sthreshold %u is larger than the %zu trusted keys",
+		ret = verr(err, errlen, -ENOKEY, "%s%sthreshold %u is larger than the %zu trusted keys",
 			   cfg->path ? cfg->path : "", cfg->path ? ": " : "", cfg->threshold, configured);
 	if (ret) {
 		vouch_trust_free(t);
@@ -384,9 +384,9 @@ static const struct vouch_trusted *match_key(const struct vouch_trust *t, const 
 
 /* May this key's signature count for this bundle, now? */
 static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
-				   const struct vouch_bundle *b, char *detail, size_t dl)
+				   const struct vouch_bundle *b, int64_t now, char *detail, size_t dl)
 {
-	int64_t now = (int64_t)time(NULL), skew = ctx->cfg.clock_skew;
+	int64_t skew = ctx->cfg.clock_skew;
 	int64_t signed_at = b->st.meta.present ? b->st.meta.signed_at : now;
 	const char *name = b->st.meta.present ? b->st.meta.name : b->st.subject_name;
 	bool role = k->nroles == 0;
@@ -414,11 +414,12 @@ static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vou
 /* When the outcome of authenticating b may next change by the clock alone:
  * the nearest future edge of any trusted key's window or of the bundle's
  * own time bounds, with the clock skew applied as key_usable and policy
- * apply it.  Cached results are dropped at that time. */
-static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bundle *b)
+ * apply it, seen from the same `now` that key_usable used (later policy
+ * checks only see later times).  Cached results are dropped at that time. */
+static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bundle *b, int64_t now)
 {
 	const struct vouch_trust *t = ctx->trust;
-	int64_t now = (int64_t)time(NULL), skew = ctx->cfg.clock_skew, until = 0;
+	int64_t skew = ctx->cfg.clock_skew, until = 0;
 	int64_t edge[4];
 
 	edge[0] = b->st.meta.present && b->st.meta.expires ? b->st.meta.expires + skew + 1 : 0;
@@ -492,6 +493,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	size_t paelen, pae02len = 0;
 	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY;
 	char first_detail[200] = "";
+	int64_t now = (int64_t)time(NULL);   /* one reading: the horizon must match the checks */
 	unsigned n = 0;
 
 	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
@@ -512,7 +514,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		if (!strcmp(s->material, "public-key")) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
 			if (k) {
-				c = key_usable(ctx, k, b, d, sizeof(d));
+				c = key_usable(ctx, k, b, now, d, sizeof(d));
 				id = k->key->id;
 			} else if (hinted) {
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
@@ -543,7 +545,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		}
 	}
 	auth->nsigners = n;
-	auth->until = time_horizon(ctx, b);
+	auth->until = time_horizon(ctx, b, now);
 	if (n)
 		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0]);
 	if (n >= ctx->cfg.threshold && n > 0) {

@@ -446,9 +446,13 @@ int vouch_openat_beneath(int dirfd, const char *relpath, int flags)
 		return vouch_openat_beneath_walk(dirfd, relpath, flags);
 	/* glibc 2.36 has no openat2() wrapper.  O_NOFOLLOW alone only covers the
 	 * last component; RESOLVE_NO_SYMLINKS covers every one. */
-	do
+	/* EAGAIN: a concurrent rename raced RESOLVE_BENEATH's check; a few
+	 * tries, never a spin (O_NONBLOCK on a leased file also says EAGAIN). */
+	for (int tries = 0;; tries++) {
 		fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
-	while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+		if (fd >= 0 || !(errno == EINTR || (errno == EAGAIN && tries < 8)))
+			break;
+	}
 	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
 		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
 		return vouch_openat_beneath_walk(dirfd, relpath, flags);

@@ -123,6 +123,14 @@ static void caches_clear(struct vouch_ctx *ctx)
 	ctx->nbundles = 0;
 }
 
+/* Fewer usable keys than the threshold (revocations): nothing verifies. */
+static void too_few_keys(struct vouch_ctx *ctx, size_t nkeys, unsigned threshold)
+{
+	if (nkeys < threshold)
+		vouch_audit_msg(ctx->audit, LOG_ALERT, "fewer usable trusted keys (%zu) than the threshold "
+				"(%u): every protected file is denied", nkeys, threshold);
+}
+
 int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *err, size_t errlen)
 {
 	struct vouch_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -154,6 +162,7 @@ int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *
 		vouch_ctx_free(ctx);
 		return ret;
 	}
+	too_few_keys(ctx, ctx->trust->nkeys, ctx->cfg.threshold);
 	*out = ctx;
 	return 0;
 }
@@ -178,7 +187,8 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 {
 	struct vouch_config copy;
 	struct vouch_trust *t = NULL;
-	size_t revoked = 0;
+	size_t revoked = 0, nkeys;
+	unsigned threshold;
 	int ret;
 
 	/* Build the new trust completely before touching the old: a bad key
@@ -189,9 +199,11 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	if (!ret)
 		ret = vouch_trust_load(&copy, &t, err, errlen);
 	if (ret == -ENOKEY) {
-		/* Every key removed: refusing the reload would keep trusting the
-		 * removed keys.  Apply it: nothing verifies, every open is denied. */
-		vouch_audit_msg(ctx->audit, LOG_ALERT, "%s: every protected file is denied", err ? err : "");
+		/* Keys were removed until none are left, or too few for the
+		 * threshold: refusing the reload would keep trusting the removed
+		 * keys.  Apply it as a trust in which nothing verifies. */
+		vouch_audit_msg(ctx->audit, LOG_ALERT, "%s: applied; every protected file is denied",
+				err ? err : "");
 		t = calloc(1, sizeof(*t));
 		ret = t ? 0 : -ENOMEM;
 	}
@@ -203,6 +215,8 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	}
 	for (size_t i = 0; i < t->n; i++)
 		revoked += t->v[i].revoked;
+	nkeys = t->nkeys;
+	threshold = copy.threshold;
 	pthread_rwlock_wrlock(&ctx->rw);
 	vouch_trust_free(ctx->trust);
 	ctx->trust = t;
@@ -215,10 +229,8 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	pthread_mutex_unlock(&ctx->mu);
 	pthread_rwlock_unlock(&ctx->rw);
 	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
-			"cached verdicts dropped", t->nkeys, revoked, ctx->cfg.threshold);
-	if (t->nkeys < ctx->cfg.threshold)
-		vouch_audit_msg(ctx->audit, LOG_ALERT, "fewer usable trusted keys (%zu) than the threshold "
-				"(%u): every protected file is denied", t->nkeys, ctx->cfg.threshold);
+			"cached verdicts dropped", nkeys, revoked, threshold);
+	too_few_keys(ctx, nkeys, threshold);
 	return 0;
 }
 
@@ -505,9 +517,20 @@ static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int 
 	struct bentry *e;
 
 	pthread_mutex_lock(&ctx->mu);
-	for (e = ctx->bcache; e; e = e->next)
-		if (ident_eq(&e->sig, &id) && !vouch_auth_stale(e->auth.until))
+	for (struct bentry **pp = &ctx->bcache; (e = *pp); ) {
+		if (!ident_eq(&e->sig, &id)) {
+			pp = &e->next;
+			continue;
+		}
+		if (!vouch_auth_stale(e->auth.until))
 			break;
+		/* Outdated by the clock: out of the table; other readers may still
+		 * hold it, so it is freed with the spill at the next flush. */
+		*pp = e->next;
+		e->next = ctx->bspill;
+		ctx->bspill = e;
+		ctx->nbundles--;
+	}
 	pthread_mutex_unlock(&ctx->mu);
 	if (e)
 		return &e->auth;
