@@ -676,11 +676,15 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	fi->direct_io = 0;      /* shared mmap must work */
 	fi->noflush = 1;        /* read-only: nothing to flush at close */
 	/* The node is this exact version, so whatever the kernel cached for
-	 * it was read from these bytes and checked (vouchfs_read). */
-	fi->keep_cache = atomic_exchange(&n->opened, true);
+	 * it was read from these bytes and checked (vouchfs_read, prefetch).
+	 * Even the first open keeps the cache: without keep_cache the kernel
+	 * would drop the pages when it completes this open, which can happen
+	 * after the prefetch below has begun to store them. */
+	fi->keep_cache = 1;
 	/* The first open of a version fills the page cache ahead of the
 	 * reader; its own fd, since a RELEASE may close h->fd meanwhile. */
-	sfd = fi->keep_cache || g_fs.prefetch_mib == 0 || v.st.st_size == 0 ? -1 : dup(fd);
+	sfd = atomic_exchange(&n->opened, true) || g_fs.prefetch_mib == 0 || v.st.st_size == 0 ?
+	      -1 : dup(fd);
 	if (fuse_reply_open(req, fi) != 0) {
 		/* The request was interrupted: the kernel holds no handle. */
 		close(h->fd);
