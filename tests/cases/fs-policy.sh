@@ -49,8 +49,10 @@ mkmodel other; "$VOUCH" sign -k c.key --name other other >/dev/null
 cp other/model.sig.d/*.sig kn/m/model.sig.d/foreign.sig
 echo 'not json' >kn/m/model.sig.d/junk.sig
 want EACCES knm/m/model.bin "decision=deny cause=threshold .*path=$TMPDIR/kn/m/model.bin "
+syslog_wait "cosignature .*model.sig.d/foreign.sig ignored: it signs another payload"
+syslog_wait "cosignature .*model.sig.d/junk.sig ignored: malformed"
 rm kn/m/model.sig.d/foreign.sig kn/m/model.sig.d/junk.sig
-ok "a cosignature over another payload and a file that is not a bundle count for nothing"
+ok "a cosignature over another payload and a file that is not a bundle count for nothing, and are logged"
 expect_rc 0 "$VOUCH" cosign -k b.key kn/m/model.sig
 want OK knm/m/model.bin "decision=allow cause=ok .*path=$TMPDIR/kn/m/model.bin "
 want OK knm/m/sub/extra.txt
