@@ -416,24 +416,28 @@ static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vou
  * own time bounds, with the clock skew applied as key_usable and policy
  * apply it, seen from the same `now` that key_usable used (later policy
  * checks only see later times).  Cached results are dropped at that time. */
+/* Lower *until to edge if edge is a future time before it (0: none yet). */
+static void nearer(int64_t *until, int64_t edge, int64_t now)
+{
+	if (edge > now && (!*until || edge < *until))
+		*until = edge;
+}
+
 static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bundle *b, int64_t now)
 {
 	const struct vouch_trust *t = ctx->trust;
 	int64_t skew = ctx->cfg.clock_skew, until = 0;
-	int64_t edge[4];
 
-	edge[0] = b->st.meta.present && b->st.meta.expires ? b->st.meta.expires + skew + 1 : 0;
-	edge[1] = b->st.meta.present ? b->st.meta.signed_at - skew : 0;
-	for (size_t i = 0; i < t->n + 1; i++) {
-		if (i < t->n) {
-			edge[2] = t->v[i].not_before ? t->v[i].not_before - skew : 0;
-			edge[3] = t->v[i].not_after ? t->v[i].not_after + skew + 1 : 0;
-		} else {
-			edge[2] = edge[3] = 0;
-		}
-		for (size_t j = 0; j < ARRAY_SIZE(edge); j++)
-			if (edge[j] > now && (!until || edge[j] < until))
-				until = edge[j];
+	if (b->st.meta.present) {
+		if (b->st.meta.expires)
+			nearer(&until, b->st.meta.expires + skew + 1, now);
+		nearer(&until, b->st.meta.signed_at - skew, now);
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].not_before)
+			nearer(&until, t->v[i].not_before - skew, now);
+		if (t->v[i].not_after)
+			nearer(&until, t->v[i].not_after + skew + 1, now);
 	}
 	return until;
 }

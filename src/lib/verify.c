@@ -189,6 +189,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	struct vouch_trust *t = NULL;
 	size_t revoked = 0, nkeys;
 	unsigned threshold;
+	bool emptied;
 	int ret;
 
 	/* Build the new trust completely before touching the old: a bad key
@@ -198,10 +199,12 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	ret = vouch_config_validate(&copy, err, errlen);
 	if (!ret)
 		ret = vouch_trust_load(&copy, &t, err, errlen);
-	if (ret == -ENOKEY) {
+	emptied = ret == -ENOKEY;
+	if (emptied) {
 		/* Keys were removed until none are left, or too few for the
 		 * threshold: refusing the reload would keep trusting the removed
-		 * keys.  Apply it as a trust in which nothing verifies. */
+		 * keys.  Apply it as a trust in which nothing verifies (this alert
+		 * says why; too_few_keys below would only repeat it). */
 		vouch_audit_msg(ctx->audit, LOG_ALERT, "%s: applied; every protected file is denied",
 				err ? err : "");
 		t = calloc(1, sizeof(*t));
@@ -230,7 +233,8 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	pthread_rwlock_unlock(&ctx->rw);
 	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
 			"cached verdicts dropped", nkeys, revoked, threshold);
-	too_few_keys(ctx, nkeys, threshold);
+	if (!emptied)
+		too_few_keys(ctx, nkeys, threshold);
 	return 0;
 }
 
