@@ -57,6 +57,8 @@ enum vouch_cause {
 	VOUCH_CAUSE_SYMLINK,          /* a symlink or non-regular file where a file should be */
 	VOUCH_CAUSE_IO_ERROR,
 	VOUCH_CAUSE_UNSUPPORTED,      /* a well-formed feature vouch does not implement */
+	VOUCH_CAUSE_UNLOCATED,        /* the file opened cannot be tied to the name asked for
+				       * (replaced while opening, opened by handle, no path) */
 	VOUCH_CAUSE__COUNT
 };
 
@@ -101,6 +103,10 @@ struct vouch_config {
 	char  *sigstore_root;       /* Sigstore trusted_root.json for keyless signers */
 	char  *sigstore_identity;   /* required certificate SAN (email or URI) */
 	char  *sigstore_issuer;     /* required OIDC issuer */
+	bool   allow_symlinks;      /* a link under a protected root is checked under its own
+				     * name with its target's bytes (default: denied, `symlink`) */
+	char  *symlink_root;        /* link targets must resolve inside this (default: the
+				     * protected root the link is under) */
 };
 
 /* Fill defaults: enforce, threshold 1, clock_skew 300, nothing protected. */
@@ -402,6 +408,7 @@ struct vouch_verify_opts {
 	size_t      nignore;
 	bool        ignore_unsigned;
 	bool        allow_symlinks;
+	const char *symlink_root;   /* link targets must resolve inside this (default PATH) */
 	bool        content_only;   /* check the files against the manifest only: the
 				     * signature is NOT authenticated (vouch cosign) */
 	bool        record;         /* advance the anti-rollback mark on success */

@@ -41,6 +41,7 @@ void vouch_config_clear(struct vouch_config *cfg)
 	free(cfg->sigstore_root);
 	free(cfg->sigstore_identity);
 	free(cfg->sigstore_issuer);
+	free(cfg->symlink_root);
 	for (size_t i = 0; i < cfg->nmodels; i++) {
 		free(cfg->models[i].glob);
 		free_list(cfg->models[i].names, cfg->models[i].nnames);
@@ -183,6 +184,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 			if (!parse_bool(value, &b))
 				goto bad;
 			c->allow_other = b;
+		} else if (!strcmp(key, "allow_symlinks")) {
+			why = "allow_symlinks must be yes or no";
+			if (!parse_bool(value, &b))
+				goto bad;
+			c->allow_symlinks = b;
+		} else if (!strcmp(key, "symlink_root")) {
+			why = "symlink_root must be an absolute directory path";
+			if (!abs_path(value) || set_str(&c->symlink_root, value))
+				goto bad;
 		} else if (!strcmp(key, "ca")) {
 			why = "ca must be absolute PEM file paths separated by ':'";
 			if (add_split(&c->cas, &c->ncas, value, ':', true) || !c->ncas)
@@ -333,6 +343,7 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	ret |= dup_str(&dst->sigstore_root, src->sigstore_root);
 	ret |= dup_str(&dst->sigstore_identity, src->sigstore_identity);
 	ret |= dup_str(&dst->sigstore_issuer, src->sigstore_issuer);
+	ret |= dup_str(&dst->symlink_root, src->symlink_root);
 	ret |= dup_list(&dst->cas, &dst->ncas, src->cas, src->ncas);
 	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);
 	ret |= dup_list(&dst->pubkeys, &dst->npubkeys, src->pubkeys, src->npubkeys);

@@ -38,6 +38,7 @@ static const char *const cause_names[VOUCH_CAUSE__COUNT] = {
 	[VOUCH_CAUSE_SYMLINK]         = "symlink",
 	[VOUCH_CAUSE_IO_ERROR]        = "io-error",
 	[VOUCH_CAUSE_UNSUPPORTED]     = "unsupported",
+	[VOUCH_CAUSE_UNLOCATED]       = "unlocated",
 };
 
 const char *vouch_cause_name(enum vouch_cause cause)
