@@ -205,8 +205,14 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	# 0644, in a 0755 directory: the config holds no secret, and the preload
+	# shim reads it as whatever user a service runs as.  An admin's existing
+	# config is kept as it is, with a word if other users cannot read it.
 	test -e $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf || \
 		install -m 0644 config/vouch.conf $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf
+	@find -L $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf ! -perm -0004 -exec echo \
+		"warning: {} is not readable by other users: the preload shim cannot read it" \
+		"in a service that runs as another user (it holds no secret: chmod 0644)" \;
 	for u in systemd/*.service; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),

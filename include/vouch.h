@@ -113,11 +113,25 @@ struct vouch_config {
 void vouch_config_init(struct vouch_config *cfg);
 
 /* Read an INI file into cfg (on top of what is there).  Refuses a file that
- * is not owned by root (or the caller's euid), or is group/world-writable; an
- * unknown section or key, or a bad value, is an error naming file and line.
- * Returns 0, or -errno with err filled. */
+ * is not a regular file owned by root (or the caller's euid), or is
+ * group/world-writable; path may lead to it through symlinks (at most 40; a
+ * Kubernetes ConfigMap mount is a chain of them) when each link is root's
+ * (or the caller's) too, and every directory on the way is root's (or the
+ * caller's) and not writable by others (unless sticky, or on a read-only
+ * mount).  The chain is resolved component by component on pinned fds: no
+ * window between the checks and the read.  An unknown section or key, or a
+ * bad value, is an error naming file and line.  Returns 0, or -errno with
+ * err filled (naming path and the element refused). */
 int vouch_config_load(struct vouch_config *cfg, const char *path,
 		      char *err, size_t errlen);
+
+/* For a config vouch_config_load refused: add its [vouch] protect roots to
+ * cfg->protect, so a front end can fail closed on exactly those.  Read with
+ * the same inih calls ("protect: /a" counts as "protect = /a"); every other
+ * key, bad value and syntax error is ignored, and so are owner and mode
+ * (what it finds can only add denials), but only a regular file is opened.
+ * Returns 0, or -errno if the file cannot be read. */
+int vouch_config_scrape_protect(const char *path, struct vouch_config *cfg);
 
 /* Release everything owned by cfg and re-initialise it. */
 void vouch_config_clear(struct vouch_config *cfg);
@@ -384,22 +398,46 @@ struct vouch_verdict {
 };
 
 /* The enforcement entry point.  fd is the already-open file that the caller
- * will serve reads from; relpath is its path relative to root->fd (no "..",
+ * will serve reads from; relpath is the name that was opened, relative to root->fd (no "..",
  * no leading "/").  Finds the governing signature (the nearest model.sig
  * walking up to the root, else the sidecar relpath.sig), authenticates it,
  * applies policy, and hashes fd with pread (the file offset never moves).
  * Verdicts are cached per (file identity, signature identity); concurrent
  * first opens of one file share one hash job.  Writes the audit record.
- * Signature files themselves are allowed without a record.  Thread-safe.
+ * relpath is the name the client opened (see vouch_verify_open).  The hash
+ * runs with no lock held: a reload never waits for it.  Thread-safe.
  * Returns the cause (VOUCH_CAUSE_OK = verified); out->allow says what to do. */
 enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
 				 const char *relpath, int fd,
 				 const struct vouch_subject *who,
 				 struct vouch_verdict *out);
 
-/* True for names vouch reserves for signatures (model.sig, *.sig,
- * model.sig.d/...): always readable, never models. */
-bool vouch_path_is_signature(const char *relpath);
+/* The same, for front ends that know more about the name:
+ *   VOUCH_OPEN_FOUND  relpath is where the fd was found (the program asked
+ *                     for a name outside every protected root, or for no
+ *                     name), not the name it asked for: then no file is
+ *                     served unverified as a signature.
+ * The name decides (signature, manifest entry, [models] binding, audit
+ * path); the fd must be the file at that name, reached without a symlink or
+ * through links the policy allows (allow_symlinks, confined to
+ * symlink_root), else the cause is `symlink` or `unlocated`.  Signature
+ * files (model.sig; X.sig where no model.sig governs it; *.sig directly in
+ * P.sig.d/ of such a P.sig) are allowed without a record, only at their own
+ * name.  A Hugging Face hub ref (REPO/refs/REF beside REPO/snapshots/, no
+ * signature governing it) is allowed only if it names a snapshot whose
+ * model.sig authenticates and passes policy. */
+#define VOUCH_OPEN_FOUND 1u
+enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
+				   const char *relpath, int fd, unsigned flags,
+				   const struct vouch_subject *who, struct vouch_verdict *out);
+
+/* Open relpath beneath root->fd as the verdict will look at it: no symlink
+ * is followed at any level, unless the policy allows symlinks; then links
+ * are resolved by hand inside the symlink root (-EXDEV for one that leads
+ * out).  For front ends that open the file they serve (vouchfs).  Returns
+ * an fd or -errno. */
+int vouch_open_name(struct vouch_ctx *ctx, const struct vouch_root *root, const char *relpath,
+		    int flags);
 
 struct vouch_verify_opts {
 	const char *sigpath;        /* default: PATH.sig or PATH/model.sig */
@@ -445,6 +483,16 @@ void vouch_time_format(int64_t t, char out[32]);
 int  vouch_time_parse(const char *s, int64_t *out);
 /* The thread group id and comm of a thread (FUSE reports thread ids). */
 int  vouch_proc_identity(pid_t tid, pid_t *tgid, char *comm, size_t commlen);
+/* Copy s into out fit to print on a terminal or as one line of a log, for
+ * any string nobody vouches for (a file name, anything read from a
+ * signature, verified or not): printable ASCII stays, a backslash becomes
+ * "\\" and every other byte (newline, ESC and the other controls, DEL, each
+ * byte of a non-ASCII character) becomes "\xHH", so the result can neither
+ * drive the terminal nor start a line of its own.  out holds cap bytes and
+ * ends in NUL (cap > 0); what does not fit is cut before an escape, never
+ * inside one (4 * strlen(s) + 1 bytes always suffice).  Thread-safe; returns
+ * out. */
+char *vouch_escape(const char *s, char *out, size_t cap);
 
 #ifdef __cplusplus
 }

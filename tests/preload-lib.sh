@@ -47,3 +47,19 @@ try_denied() {
 	OUT=$(shim "$TRY" "$1" "$2" 2>&1)
 	[ "$OUT" = "$1 errno=13" ] || fail "$1 $2: wanted errno=13 (EACCES), got: $OUT"
 }
+
+# pl_public: cases that run programs as another user (nobody) copy what that
+# user loads and runs (the shim, preload-try) to a fresh world-readable
+# directory under /tmp and point $PRELOAD and $TRY there: the checkout may
+# sit under a 0700 directory (root's home) that nobody cannot enter.  (The
+# model trees, keys and configs are under $TMPDIR, which such cases make
+# 0755; the runner makes it under /tmp.)  Call it after syslog_start: it
+# takes over the EXIT trap, to remove the copies too.
+pl_public() {
+	PL_PUB=$(mktemp -d /tmp/vouch-pub.XXXXXX) || fail "mktemp -d /tmp/vouch-pub.XXXXXX"
+	trap 'syslog_stop; rm -rf "$PL_PUB"' EXIT
+	cp "$PRELOAD" "$TRY" "$PL_PUB/" || fail "copy the shim and preload-try to $PL_PUB"
+	PRELOAD=$PL_PUB/${PRELOAD##*/}
+	TRY=$PL_PUB/${TRY##*/}
+	chmod 0755 "$PL_PUB" "$PRELOAD" "$TRY"
+}

@@ -29,9 +29,14 @@ int cmd_state(int argc, char **argv);
 /* DIR for DIR/model.sig, F for F.sig, else NULL (malloc'd). */
 char *model_of_sig(const char *sig);
 
-/* "vouch: <msg>" on stderr. */
+/* "vouch: <msg>" on stderr, one line: the formatted text is escaped
+ * (vouch_escape), so a file name or a signature's claim cannot forge a line
+ * or drive the terminal.  Format without a newline. */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print a usage error and return EXIT_USAGE. */
+/* The same on stdout, without the prefix: every line a command prints that
+ * holds a file name or anything read from a signature goes through it. */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a usage error (escaped, as msg) and return EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Trust options shared by verify and inspect --verify. */

@@ -101,7 +101,7 @@ int cmd_cosign(int argc, char **argv)
 		ret = EXIT_OPERATIONAL;
 		goto out;
 	}
-	printf("cosigned %s with key %s: %s\n", argv[optind], vouch_key_id(vouch_signer_key(signer)), out);
+	say("cosigned %s with key %s: %s", argv[optind], vouch_key_id(vouch_signer_key(signer)), out);
 	ret = 0;
 out:
 	vouch_signer_free(signer);

@@ -79,42 +79,40 @@ static json_t *to_json(const struct vouch_bundle *b)
 	return o;
 }
 
+/* Every line through say(): all of it is what the signature claims, and
+ * a crafted bundle must not print "VERIFIED" or move the cursor. */
 static void print_text(const char *sig, const struct vouch_bundle *b, bool verified)
 {
 	const struct vouch_statement *st = &b->st;
-	char ts[32], hex[129];
+	char ts[32], ts2[32], hex[129], shard[48] = "";
 
-	printf("signature:     %s%s\n", sig, verified ? "" : "  (UNVERIFIED: contents as claimed)");
-	printf("format:        %s\n", st->predicate_type);
-	printf("subject:       %s\n", st->subject_name);
+	say("signature:     %s%s", sig, verified ? "" : "  (UNVERIFIED: contents as claimed)");
+	say("format:        %s", st->predicate_type);
+	say("subject:       %s", st->subject_name);
 	if (st->meta.present) {
-		printf("model:         %s\n", st->meta.name);
-		printf("version:       %" PRIu64 "\n", st->meta.version);
 		vouch_time_format(st->meta.signed_at, ts);
-		printf("signed_at:     %s\n", ts);
-		if (st->meta.expires) {
-			vouch_time_format(st->meta.expires, ts);
-			printf("expires:       %s\n", ts);
-		} else {
-			printf("expires:       never\n");
-		}
+		if (st->meta.expires)
+			vouch_time_format(st->meta.expires, ts2);
+		say("model:         %s", st->meta.name);
+		say("version:       %" PRIu64, st->meta.version);
+		say("signed_at:     %s", ts);
+		say("expires:       %s", st->meta.expires ? ts2 : "never");
 	} else {
-		printf("model:         (no vouch metadata: signed by another tool)\n");
+		say("model:         (no vouch metadata: signed by another tool)");
 	}
 	for (size_t i = 0; i < b->nsigs; i++)
-		printf("signer %zu:      %s, key hint %s%s%s\n", i + 1, b->sigs[i].material,
-		       b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)",
-		       i ? ", in " : "", i && b->sigs[i].source ? b->sigs[i].source : "");
-	printf("serialization: %s, %s", st->method, st->hash_type);
+		say("signer %zu:      %s, key hint %s%s%s", i + 1, b->sigs[i].material,
+		    b->sigs[i].hint[0] ? b->sigs[i].hint : "(none)",
+		    i ? ", in " : "", i && b->sigs[i].source ? b->sigs[i].source : "");
 	if (!strcmp(st->method, "shards"))
-		printf(", shard size %" PRIu64, st->shard_size);
-	printf("\n");
+		snprintf(shard, sizeof(shard), ", shard size %" PRIu64, st->shard_size);
+	say("serialization: %s, %s%s", st->method, st->hash_type, shard);
 	for (size_t i = 0; i < st->nignore; i++)
-		printf("ignored:       %s\n", st->ignore_paths[i]);
-	printf("resources:     %zu\n", st->nres);
+		say("ignored:       %s", st->ignore_paths[i]);
+	say("resources:     %zu", st->nres);
 	for (size_t i = 0; i < st->nres; i++) {
 		vouch_hex(st->res[i].digest, st->res[i].digest_len, hex);
-		printf("  %s  %s\n", hex, st->res[i].name);
+		say("  %s  %s", hex, st->res[i].name);
 	}
 }
 
@@ -194,13 +192,15 @@ int cmd_inspect(int argc, char **argv)
 		json_object_set_new(j, "verified", json_boolean(verified));
 		if (verified)
 			json_object_set_new(j, "verified_keyid", json_string(v.keyid));
-		json_dumpf(j, stdout, JSON_INDENT(2));
+		/* ASCII only: jansson escapes the C0 controls, this flag every
+		 * other non-ASCII character (C1 controls, bidi overrides) too. */
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(j);
 	} else {
 		print_text(argv[optind], b, verified);
 		if (verified)
-			printf("VERIFIED:      %s, signed by key %s\n", model, v.keyid);
+			say("VERIFIED:      %s, signed by key %s", model, v.keyid);
 	}
 	ret = verify && !verified ? EXIT_FAILED : 0;
 out:

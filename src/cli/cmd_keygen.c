@@ -64,7 +64,8 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (plain)
 		msg("warning: %s.key is NOT encrypted; protect it like a password", prefix);
-	printf("public key: %s.pub\nsecret key: %s.key%s\nkey id: %s\n", prefix, prefix,
-	       plain ? " (unencrypted)" : "", keyid);
+	say("public key: %s.pub", prefix);
+	say("secret key: %s.key%s", prefix, plain ? " (unencrypted)" : "");
+	say("key id: %s", keyid);
 	return 0;
 }

@@ -144,8 +144,8 @@ int cmd_sign(int argc, char **argv)
 		return EXIT_OPERATIONAL;
 	}
 	vouch_time_format(so.signed_at, ts);
-	printf("signed %s (version %" PRIu64 ", %s) with key %s\n", argv[optind], so.version, ts,
-	       vouch_key_id(vouch_signer_key(signer)));
+	say("signed %s (version %" PRIu64 ", %s) with key %s", argv[optind], so.version, ts,
+	    vouch_key_id(vouch_signer_key(signer)));
 	vouch_signer_free(signer);
 	return 0;
 }

@@ -27,7 +27,7 @@ static void show_one(void *arg, const char *name, uint64_t version, const char *
 
 	if (s->name && strcmp(s->name, name))
 		return;
-	printf("%-40s version %" PRIu64 "  (updated %s)\n", name, version, updated ? updated : "?");
+	say("%-40s version %" PRIu64 "  (updated %s)", name, version, updated ? updated : "?");
 	s->n++;
 }
 
@@ -72,7 +72,7 @@ int cmd_state(int argc, char **argv)
 			msg("%s", err);
 			ret = EXIT_OPERATIONAL;
 		} else if (!s.n) {
-			printf("(no versions recorded%s%s)\n", s.name ? " for " : "", s.name ? s.name : "");
+			say("(no versions recorded%s%s)", s.name ? " for " : "", s.name ? s.name : "");
 		}
 	} else if (!strcmp(verb, "reset") && optind + 1 == argc) {
 		ret = vouch_state_reset(dir, argv[optind], err, sizeof(err));
@@ -80,7 +80,7 @@ int cmd_state(int argc, char **argv)
 			msg("%s", err);
 			ret = EXIT_OPERATIONAL;
 		} else {
-			printf("reset the recorded version of %s\n", argv[optind]);
+			say("reset the recorded version of %s", argv[optind]);
 		}
 	} else {
 		ret = usage_error("state", "use: show [NAME] | reset NAME");

@@ -21,14 +21,17 @@ static void help(void)
 	       "reloads (systemctl reload) or a shimmed process starts; remove deletes the file.\n");
 }
 
-static void print_time(const char *label, int64_t t)
+/* "  LABEL TIME" into out, or "" when t is unset. */
+static const char *key_time(const char *label, int64_t t, char out[48])
 {
 	char ts[32];
 
-	if (!t)
-		return;
-	vouch_time_format(t, ts);
-	printf("  %s %s", label, ts);
+	out[0] = '\0';
+	if (t) {
+		vouch_time_format(t, ts);
+		snprintf(out, 48, "  %s %s", label, ts);
+	}
+	return out;
 }
 
 int cmd_trust(int argc, char **argv)
@@ -83,16 +86,16 @@ int cmd_trust(int argc, char **argv)
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
-			printf("%s  %-10s %s%s", v[i].keyid, v[i].type, v[i].revoked ? "REVOKED " : "",
-			       v[i].file ? v[i].file : "(no key file)");
-			print_time("not_before", v[i].not_before);
-			print_time("not_after", v[i].not_after);
-			if (v[i].models)
-				printf("  models %s", v[i].models);
-			printf("\n");
+			char nb[48], na[48];
+
+			say("%s  %-10s %s%s%s%s%s%s", v[i].keyid, v[i].type, v[i].revoked ? "REVOKED " : "",
+			    v[i].file ? v[i].file : "(no key file)",
+			    key_time("not_before", v[i].not_before, nb),
+			    key_time("not_after", v[i].not_after, na),
+			    v[i].models ? "  models " : "", v[i].models ? v[i].models : "");
 		}
 		if (!n)
-			printf("(no keys in %s)\n", dir);
+			say("(no keys in %s)", dir);
 		vouch_trust_list_free(v, n);
 		goto out;
 	}
@@ -116,9 +119,9 @@ int cmd_trust(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(verb, "remove"))
-		printf("removed %s from %s\n", argv[optind], dir);
+		say("removed %s from %s", argv[optind], dir);
 	else
-		printf("%s %s in %s\n", !strcmp(verb, "add") ? "trusted" : "revoked", keyid, dir);
+		say("%s %s in %s", !strcmp(verb, "add") ? "trusted" : "revoked", keyid, dir);
 out:
 	vouch_config_clear(&cfg);
 	return ret;

@@ -29,7 +29,12 @@ static void help(void)
 	       "      --expect-name NAME     require the signed model name to be NAME\n"
 	       "      --ignore-paths P       leave P (model-relative) out of the check (repeatable)\n"
 	       "      --ignore-unsigned-files  allow files the signature does not list\n"
-	       "      --allow-symlinks       hash symlinks as their targets' content\n"
+	       "      --allow-symlinks       check symlinks under their own names with their\n"
+	       "                             targets' content; targets must stay inside\n"
+	       "                             --symlink-root (default: PATH)\n"
+	       "      --symlink-root DIR     the root symlink targets must resolve inside (as\n"
+	       "                             given to vouch sign; e.g. a Hugging Face hub\n"
+	       "                             model directory, for its snapshots)\n"
 	       "      --threads N            hashing threads (default: one per core)\n"
 	       "      --record               advance the model's anti-rollback mark in the config's\n"
 	       "                             state_dir on success, as vouchfs does (default: only check)\n"
@@ -77,6 +82,7 @@ int cmd_verify(int argc, char **argv)
 		{ "ignore-paths", required_argument, NULL, 'I' },
 		{ "ignore-unsigned-files", no_argument, NULL, 'U' },
 		{ "allow-symlinks", no_argument, NULL, 'L' },
+		{ "symlink-root", required_argument, NULL, 'R' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "record", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -108,6 +114,7 @@ int cmd_verify(int argc, char **argv)
 		case 'I': ignores[nign++] = optarg; break;
 		case 'U': vo.ignore_unsigned = true; break;
 		case 'L': vo.allow_symlinks = true; break;
+		case 'R': vo.symlink_root = optarg; break;
 		case 'r': vo.record = t.record = true; break;
 		case 't':
 			vo.threads = (unsigned)atoi(optarg);
@@ -124,6 +131,10 @@ int cmd_verify(int argc, char **argv)
 		ret = usage_error("verify", optind == argc ? "PATH is required" : "one PATH only");
 		goto out;
 	}
+	if (vo.symlink_root && !vo.allow_symlinks) {
+		ret = usage_error("verify", "--symlink-root needs --allow-symlinks");
+		goto out;
+	}
 	for (size_t i = 0; i < nign; i++)
 		ignores[i] = model_relative(argv[optind], ignores[i]);   /* freed below */
 	vo.ignore_paths = (char **)ignores;
@@ -132,8 +143,8 @@ int cmd_verify(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (vouch_verify_tree(ctx, argv[optind], &vo, report, NULL, &v) == VOUCH_CAUSE_OK) {
-		printf("vouch: %s: verified (model %s, version %" PRIu64 ", signed by %s)\n",
-		       argv[optind], v.model[0] ? v.model : "(unnamed)", v.version, v.keyid);
+		say("vouch: %s: verified (model %s, version %" PRIu64 ", signed by %s)",
+		    argv[optind], v.model[0] ? v.model : "(unnamed)", v.version, v.keyid);
 		ret = EXIT_VERIFIED;
 	} else {
 		ret = v.cause == VOUCH_CAUSE_IO_ERROR ? EXIT_OPERATIONAL : EXIT_FAILED;

@@ -21,15 +21,40 @@ static const struct cmd commands[] = {
 	{ "state",   cmd_state,   "show or reset the anti-rollback version marks" },
 };
 
+/* One line: prefix, then the formatted text escaped as a whole
+ * (vouch_escape).  Messages carry file names and what a signature claims;
+ * escaping here, once, means no caller can forget it. */
+static void put_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char *raw = NULL, *safe = NULL;
+	int n = vasprintf(&raw, fmt, ap);
+
+	if (n >= 0)
+		safe = malloc(4 * (size_t)n + 1);
+	if (safe)
+		vouch_escape(raw, safe, 4 * (size_t)n + 1);
+	fprintf(f, "%s%s\n", prefix, safe ? safe : "(out of memory)");
+	free(safe);
+	if (n >= 0)
+		free(raw);
+}
+
 void msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vouch: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(stderr, "vouch: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put_line(stdout, "", fmt, ap);
+	va_end(ap);
 }
 
 int usage_error(const char *cmd, const char *fmt, ...)
@@ -38,9 +63,9 @@ int usage_error(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "vouch %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(stderr, "", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'vouch %s --help'.\n", cmd);
+	fprintf(stderr, "Try 'vouch %s --help'.\n", cmd);
 	return EXIT_USAGE;
 }
 
@@ -75,7 +100,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "vouch: unknown command '%s'\n", argv[1]);
+	msg("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -133,6 +158,20 @@ int trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char 
 	return 0;
 }
 
+/* The preload shim in a service running as another user reads this same
+ * file, and a config that user cannot read protects nothing there (with
+ * VOUCH_CONFIG the service is even stopped).  The config holds no secret:
+ * say so now, while it is a chmod, not an outage. */
+static void config_readable_warn(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !(st.st_mode & S_IROTH))
+		msg("warning: %s is not readable by other users (mode %03o): the preload shim "
+		    "cannot read it in a service that runs as another user; it holds no secret, "
+		    "make it 0644", path, (unsigned)(st.st_mode & 0777));
+}
+
 int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx)
 {
 	struct vouch_config cfg;
@@ -160,6 +199,7 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 			vouch_config_clear(&cfg);
 			return ret == -ENOENT && !t->config ? EXIT_USAGE : EXIT_OPERATIONAL;
 		}
+		config_readable_warn(path);
 	}
 	/* Command-line keys replace the config's trust, they do not add to it. */
 	if (t->have_trust) {

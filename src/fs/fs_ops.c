@@ -24,7 +24,12 @@
  *
  * Every resolution is one openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
  * RESOLVE_NO_XDEV) from the pinned root fd: no symlink is followed at any
- * level, no mount is crossed, nothing escapes the root.
+ * level, no mount is crossed, nothing escapes the root.  Symlinks in the
+ * source are never shown as symlinks (the client's kernel would follow them
+ * and the verdict would be made on the target's name): an allowed link
+ * (allow_symlinks) is a regular file with its target's bytes, verified
+ * under the link's own name; any other link is an empty regular file whose
+ * open is denied as `symlink` (attr_of, vouchfs_open).
  */
 #include "vouchfs_i.h"
 
@@ -311,6 +316,36 @@ static void vouchfs_init(void *userdata, struct fuse_conn_info *conn)
 	vouchfs_notify_ready();
 }
 
+/* The attributes a client sees for relpath.  A symlink is never shown as
+ * one: the client's kernel would follow it and open the target's name, so
+ * the verdict would be made on the wrong name.  It is shown as a regular
+ * file: with the target's attributes when the policy allows it and it
+ * leads to a regular file inside the symlink root, else as an empty file
+ * whose open is denied (and recorded) as `symlink`. */
+static int attr_of(const char *relpath, struct stat *st)
+{
+	struct vouch_root root = { .fd = g_fs.rootfd, .path = g_fs.source };
+	struct stat tst;
+	int ret, fd;
+
+	ret = stat_beneath(relpath, st);
+	if (ret < 0 || !S_ISLNK(st->st_mode))
+		return ret;
+	fd = vouch_open_name(g_fs.ctx, &root, relpath, O_PATH);
+	if (fd >= 0) {
+		ret = fstat(fd, &tst);
+		close(fd);
+		if (ret == 0 && S_ISREG(tst.st_mode)) {
+			*st = tst;
+			return 0;
+		}
+	}
+	st->st_mode = S_IFREG | 0444;
+	st->st_size = 0;
+	st->st_nlink = 1;
+	return 0;
+}
+
 static void reply_entry_for(fuse_req_t req, const char *relpath)
 {
 	struct fuse_entry_param e;
@@ -320,7 +355,7 @@ static void reply_entry_for(fuse_req_t req, const char *relpath)
 	memset(&e, 0, sizeof(e));
 	e.attr_timeout = g_fs.timeout;
 	e.entry_timeout = g_fs.timeout;
-	ret = stat_beneath(relpath, &e.attr);
+	ret = attr_of(relpath, &e.attr);
 	if (ret == -ENOENT) {
 		/* A negative entry, cached like a positive one. */
 		fuse_reply_entry(req, &e);
@@ -394,61 +429,6 @@ static void vouchfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
 		fuse_reply_attr(req, &st, g_fs.timeout);
 }
 
-/* A link is shown only if its target stays inside the mount when the
- * client's kernel follows it: relative, and never climbing above the root.
- * Otherwise a client would be sent to the raw files outside. */
-static bool link_stays_inside(const char *relpath, const char *target)
-{
-	const char *p;
-	long depth = 0;
-
-	if (target[0] == '/' || !target[0])
-		return false;
-	for (p = relpath; (p = strchr(p, '/')) != NULL; p++)
-		depth++;                /* components of the link's directory */
-	while (*target) {
-		size_t len = strcspn(target, "/");
-
-		if (len == 2 && target[0] == '.' && target[1] == '.') {
-			if (--depth < 0)
-				return false;
-		} else if (len > 0 && !(len == 1 && target[0] == '.')) {
-			depth++;
-		}
-		target += len;
-		while (*target == '/')
-			target++;
-	}
-	return true;
-}
-
-static void vouchfs_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	const char *rel = node_of(ino)->relpath;
-	char buf[PATH_MAX];
-	ssize_t len;
-	int fd;
-
-	fd = open_beneath(rel, O_PATH | O_NOFOLLOW);
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	len = readlinkat(fd, "", buf, sizeof(buf) - 1);
-	close(fd);
-	if (len < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	buf[len] = '\0';
-	if (!link_stays_inside(rel, buf)) {
-		vouchfs_log("%s/%s: symlink leaves the mount, not shown", g_fs.source, rel);
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	fuse_reply_readlink(req, buf);
-}
-
 static void vouchfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirhandle *d;
@@ -515,7 +495,8 @@ static void vouchfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t o
 		}
 		memset(&st, 0, sizeof(st));
 		st.st_ino = d->entry->d_ino;
-		st.st_mode = (mode_t)d->entry->d_type << 12;
+		/* Links are shown as regular files (attr_of). */
+		st.st_mode = (mode_t)(d->entry->d_type == DT_LNK ? DT_REG : d->entry->d_type) << 12;
 		entsize = fuse_add_direntry(req, p, rem, d->entry->d_name, &st,
 					    d->entry->d_off);
 		if (entsize > rem)
@@ -633,9 +614,16 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	/* O_NONBLOCK: a FIFO swapped in under the source must not hang a
-	 * worker; it is harmless for regular files. */
-	fd = open_beneath(n->relpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	/* The node's own name, opened as the verdict will see it: no symlink
+	 * followed unless the policy allows links (then confined to the
+	 * symlink root).  O_NONBLOCK: a FIFO swapped in under the source must
+	 * not hang a worker; it is harmless for regular files. */
+	fd = vouch_open_name(g_fs.ctx, &root, n->relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOENT) {
+		/* A link that may not be followed, or leads out, or nowhere: hand
+		 * the link itself to the verdict, which denies it and says why. */
+		fd = open_beneath(n->relpath, O_PATH | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		err = -fd;
 		if (err == ELOOP || err == EXDEV) {
@@ -840,7 +828,6 @@ const struct fuse_lowlevel_ops vouchfs_ops = {
 	.forget       = vouchfs_forget,
 	.forget_multi = vouchfs_forget_multi,
 	.getattr      = vouchfs_getattr,
-	.readlink     = vouchfs_readlink,
 	.opendir      = vouchfs_opendir,
 	.readdir      = vouchfs_readdir,
 	.releasedir   = vouchfs_releasedir,

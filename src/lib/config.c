@@ -1,17 +1,23 @@
 /*
  * config.c - /etc/vouch/vouch.conf (INI, read with inih; see vouch.conf(5)).
  * The file decides what a host protects, so a file anyone but root could
- * have written is refused, and every unknown key or bad value is an error
- * naming the file and the line: a typo must never silently weaken policy.
+ * have written, or put in its place (a link, a directory on the way), is
+ * refused, and every unknown key or bad value is an error naming the file
+ * and the line: a typo must never silently weaken policy.  The one config
+ * reader for every front end: the shim's fail-closed fallback
+ * (vouch_config_scrape_protect) reads with the same inih calls.
  */
 #include "vouch_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 void vouch_config_init(struct vouch_config *cfg)
@@ -263,31 +269,300 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
+/* ---- reaching the file ------------------------------------------------ */
+
+/* Symbolic links followed on the way to a config: the kernel's own limit. */
+#define CONFIG_MAX_LINKS 40
+
+/* A config walk: where it is, for messages, and how strict it is. */
+struct walk {
+	const char *path;         /* as the caller named it: every message names it */
+	char       *err;
+	size_t      errlen;
+	bool        strict;       /* false: vouch_config_scrape_protect (no owner checks) */
+	char        at[PATH_MAX]; /* the directory the walk is in, for messages */
+	char        elem[PATH_MAX]; /* at/name of the element at hand, for messages */
+};
+
+static bool owner_ok(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+/* "at/name" for messages (cut if long: only ever printed). */
+static const char *walk_elem(const struct walk *w, const char *name, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s%s%s", w->at, strcmp(w->at, "/") ? "/" : "", name) >= (int)len)
+		buf[len - 1] = '\0';     /* cut: it is only printed */
+	return buf;
+}
+
+static void walk_enter(struct walk *w, const char *name)
+{
+	char *slash;
+
+	if (!strcmp(name, "/")) {
+		strcpy(w->at, "/");
+	} else if (!strcmp(name, "..")) {
+		slash = strrchr(w->at, '/');
+		if (slash)
+			slash[slash == w->at ? 1 : 0] = '\0';
+	} else {
+		size_t l = strlen(w->at);
+		snprintf(w->at + l, sizeof(w->at) - l, "%s%s", l > 1 ? "/" : "", name);
+	}
+}
+
+/* A directory on the way: whoever may rename or replace what is in it
+ * decides which file is read.  Root's or the caller's, and not writable by
+ * others unless they cannot replace what the walk uses in it: sticky (/tmp;
+ * what is used there is checked to be root's), or on a read-only mount (a
+ * Kubernetes ConfigMap volume is a 0777 directory mounted read-only). */
+static int walk_check_dir(struct walk *w, int dfd)
+{
+	struct statvfs sv;
+	struct stat st;
+
+	if (fstat(dfd, &st) < 0)
+		return verr(w->err, w->errlen, -errno, "%s: %s: %s", w->path, w->at, strerror(errno));
+	if (!w->strict)
+		return 0;
+	if (!owner_ok(&st))
+		return verr(w->err, w->errlen, -EPERM, "%s: directory %s is owned by uid %u, not root",
+			    w->path, w->at, (unsigned)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX) &&
+	    !(fstatvfs(dfd, &sv) == 0 && (sv.f_flag & ST_RDONLY)))
+		return verr(w->err, w->errlen, -EPERM, "%s: directory %s is group- or world-writable "
+			    "(mode %03o): others could replace what is in it", w->path, w->at,
+			    (unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
+static int walk_root(struct walk *w, int *cur)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return verr(w->err, w->errlen, -errno, "%s: /: %s", w->path, strerror(errno));
+	if (*cur >= 0)
+		close(*cur);
+	*cur = fd;
+	walk_enter(w, "/");
+	return walk_check_dir(w, fd);
+}
+
+/*
+ * Open the config for reading, the same file the kernel would find, without
+ * a window between checking a name and using it: the path is resolved here,
+ * one component at a time, each opened O_PATH|O_NOFOLLOW relative to the
+ * directory fd before it (pinned, so a rename behind us changes nothing we
+ * hold), each symlink read with readlinkat on its own fd and checked to be
+ * root's (a Kubernetes ConfigMap is `vouch.conf -> ..data/vouch.conf`,
+ * `..data -> ..2026_12_02_...`), every directory checked as above, and the
+ * file opened O_NOFOLLOW relative to its pinned directory.  strict = false
+ * skips the owner and mode checks but still never opens anything that is not
+ * a regular file (a FIFO would block, a device could act on open).
+ * Returns the fd, or -errno with w->err filled.
+ */
+static int config_open(struct walk *w)
+{
+	char *rest = NULL, *link = NULL, name[NAME_MAX + 1], *elem = w->elem;
+	const size_t elemlen = sizeof(w->elem);
+	const size_t restlen = 2 * PATH_MAX;
+	int cur = -1, nfd = -1, links = 0, ret;
+	struct stat st, fst;
+	ssize_t len;
+
+	rest = malloc(restlen);
+	link = malloc(PATH_MAX);
+	if (!rest || !link) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!*w->path) {
+		ret = verr(w->err, w->errlen, -ENOENT, "(empty config path): %s", strerror(ENOENT));
+		goto out;
+	}
+	if (w->path[0] == '/') {
+		ret = snprintf(rest, restlen, "%s", w->path);
+	} else {
+		if (!getcwd(link, PATH_MAX)) {
+			ret = verr(w->err, w->errlen, -errno, "%s: current directory: %s", w->path, strerror(errno));
+			goto out;
+		}
+		ret = snprintf(rest, restlen, "%s/%s", link, w->path);
+	}
+	if (ret < 0 || (size_t)ret >= restlen) {
+		ret = verr(w->err, w->errlen, -ENAMETOOLONG, "%s: %s", w->path, strerror(ENAMETOOLONG));
+		goto out;
+	}
+	ret = walk_root(w, &cur);
+	if (ret)
+		goto out;
+	for (;;) {
+		char *p = rest, *next;
+		bool last, want_dir = false;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (!n) {               /* the path ends in a directory */
+			ret = verr(w->err, w->errlen, -EINVAL, "%s: not a regular file", w->path);
+			goto out;
+		}
+		if (n > NAME_MAX) {
+			ret = verr(w->err, w->errlen, -ENAMETOOLONG, "%s: %s", w->path, strerror(ENAMETOOLONG));
+			goto out;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		next = p + n;
+		while (*next == '/') {
+			want_dir = true;
+			next++;
+		}
+		last = !*next;
+		memmove(rest, next, strlen(next) + 1);
+		if (!strcmp(name, ".") && !last)
+			continue;
+		if (!strcmp(name, "..") && !last) {
+			nfd = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (nfd < 0) {
+				ret = verr(w->err, w->errlen, -errno, "%s: %s/..: %s", w->path, w->at, strerror(errno));
+				goto out;
+			}
+			close(cur);
+			cur = nfd;
+			nfd = -1;
+			walk_enter(w, "..");
+			ret = walk_check_dir(w, cur);
+			if (ret)
+				goto out;
+			continue;
+		}
+		walk_elem(w, name, elem, elemlen);
+		nfd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 || fstat(nfd, &st) < 0) {
+			ret = -errno;
+			if (!links && last)
+				verr(w->err, w->errlen, ret, "%s: %s", w->path, strerror(-ret));
+			else
+				verr(w->err, w->errlen, ret, "%s: %s: %s", w->path, elem, strerror(-ret));
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			/* Only root (or the caller) may have made a link we follow;
+			 * the directory holding it was checked when the walk entered it. */
+			if (++links > CONFIG_MAX_LINKS) {
+				ret = verr(w->err, w->errlen, -ELOOP, "%s: more than %d symbolic links",
+					   w->path, CONFIG_MAX_LINKS);
+				goto out;
+			}
+			if (w->strict && !owner_ok(&st)) {
+				ret = verr(w->err, w->errlen, -EPERM, "%s: symlink %s is owned by uid %u, not root",
+					   w->path, elem, (unsigned)st.st_uid);
+				goto out;
+			}
+			len = readlinkat(nfd, "", link, PATH_MAX);
+			if (len <= 0 || len >= PATH_MAX) {
+				ret = len < 0 ? -errno : len ? -ENAMETOOLONG : -ENOENT;
+				verr(w->err, w->errlen, ret, "%s: symlink %s: %s", w->path, elem, strerror(-ret));
+				goto out;
+			}
+			link[len] = '\0';
+			/* rest = target + "/" + what was left after the link */
+			if ((size_t)len + 1 + strlen(rest) + 1 > restlen) {
+				ret = verr(w->err, w->errlen, -ENAMETOOLONG, "%s: %s", w->path, strerror(ENAMETOOLONG));
+				goto out;
+			}
+			memmove(rest + len + 1, rest, strlen(rest) + 1);
+			memcpy(rest, link, (size_t)len);
+			rest[len] = *(rest + len + 1) || want_dir ? '/' : '\0';
+			close(nfd);
+			nfd = -1;
+			if (link[0] == '/') {
+				ret = walk_root(w, &cur);
+				if (ret)
+					goto out;
+			}
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) && !last) {
+			close(cur);
+			cur = nfd;
+			nfd = -1;
+			walk_enter(w, name);
+			ret = walk_check_dir(w, cur);
+			if (ret)
+				goto out;
+			continue;
+		}
+		if (!last) {
+			ret = verr(w->err, w->errlen, -ENOTDIR, "%s: %s: %s", w->path, elem, strerror(ENOTDIR));
+			goto out;
+		}
+		/* The file itself: shown by its own name when links led to it. */
+		if (!links)
+			snprintf(elem, elemlen, "%s", w->path);
+		else
+			snprintf(elem + strlen(elem), elemlen - strlen(elem), " (from %s)", w->path);
+		if (!S_ISREG(st.st_mode) || want_dir) {
+			ret = verr(w->err, w->errlen, -EINVAL, "%s: not a regular file", elem);
+			goto out;
+		}
+		close(nfd);
+		nfd = openat(cur, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (nfd < 0) {
+			ret = verr(w->err, w->errlen, -errno, "%s: %s", elem, strerror(errno));
+			goto out;
+		}
+		if (fstat(nfd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino ||
+		    !S_ISREG(fst.st_mode)) {
+			ret = verr(w->err, w->errlen, -EAGAIN, "%s: replaced while it was being opened", elem);
+			goto out;
+		}
+		/* Whoever can write the config decides what is protected. */
+		if (w->strict && !owner_ok(&fst)) {
+			ret = verr(w->err, w->errlen, -EPERM, "%s: owned by uid %u, not root", elem,
+				   (unsigned)fst.st_uid);
+			goto out;
+		}
+		if (w->strict && (fst.st_mode & (S_IWGRP | S_IWOTH))) {
+			ret = verr(w->err, w->errlen, -EPERM, "%s: group- or world-writable (mode %03o)", elem,
+				   (unsigned)(fst.st_mode & 0777));
+			goto out;
+		}
+		ret = nfd;
+		nfd = -1;
+		goto out;
+	}
+out:
+	if (nfd >= 0)
+		close(nfd);
+	if (cur >= 0)
+		close(cur);
+	free(rest);
+	free(link);
+	return ret;
+}
+
 int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct parse p = { .cfg = cfg, .path = path, .err = err, .errlen = errlen };
+	struct walk *w;
 	void *stream[2];
-	struct stat st;
 	FILE *f;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct walk){ .path = path, .err = err, .errlen = errlen, .strict = true };
+	fd = config_open(w);
+	free(w);
 	if (fd < 0)
-		return verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return verr(err, errlen, -EINVAL, "%s: not a regular file", path);
-	}
-	/* Whoever can write the config decides what is protected. */
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		close(fd);
-		return verr(err, errlen, -EPERM, "%s: owned by uid %u, not root", path, (unsigned)st.st_uid);
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		close(fd);
-		return verr(err, errlen, -EPERM, "%s: group- or world-writable (mode %03o)", path,
-			    (unsigned)(st.st_mode & 0777));
-	}
+		return fd;
 	f = fdopen(fd, "re");
 	if (!f) {
 		close(fd);
@@ -311,6 +586,52 @@ int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, siz
 	if (set_str(&cfg->path, path))
 		return -ENOMEM;
 	return 0;
+}
+
+/* [vouch] protect and nothing else; never an error, so inih reads on past
+ * whatever made the full parse fail. */
+static int scrape_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	char **roots = NULL;
+	size_t n = 0;
+
+	if (strcmp(section, "vouch") || strcmp(key, "protect"))
+		return 1;
+	if (add_split(&roots, &n, value, ':', false) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (abs_path(roots[i]))
+				vouch_config_add(&p->cfg->protect, &p->cfg->nprotect, roots[i]);
+	free_list(roots, n);
+	return 1;
+}
+
+int vouch_config_scrape_protect(const char *path, struct vouch_config *cfg)
+{
+	struct parse p = { .cfg = cfg, .path = path };
+	struct walk *w;
+	void *stream[2];
+	FILE *f;
+	int fd, rc;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct walk){ .path = path, .strict = false };
+	fd = config_open(w);
+	free(w);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	stream[0] = &p;
+	stream[1] = f;
+	rc = ini_parse_stream(reader, stream, scrape_handler, &p);
+	fclose(f);
+	return rc < 0 ? -EIO : 0;
 }
 
 static int dup_list(char ***dst, size_t *dn, char *const *src, size_t n)

@@ -4,10 +4,17 @@
  * atomically (temp file, fsync, rename, fsync of the directory).  A version
  * below the mark is refused (`rollback`).  A corrupt state file is an error,
  * never a silent reset; only `vouch state reset` lowers a mark.
+ *
+ * The marks are public (a name and a number) and must be readable by every
+ * user the preload shim runs as (www-data...), or the shim denies every
+ * model there: state_dir is 0755 and each mark 0644, at creation, at every
+ * rewrite, and an older 0700/0600 tree is widened by the next writer.  Only
+ * writing is guarded (root-owned, not group/world-writable).
  */
 #include "verify_i.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/sha.h>
@@ -27,15 +34,82 @@ static void state_file(const char *name, char out[VOUCH_KEYID_LEN + 8])
 	strcat(out, ".json");
 }
 
+/* Modes of what the writer makes: readable by the shim's service users. */
+#define STATE_DIR_MODE  0755
+#define STATE_MARK_MODE 0644
+
+/* mkdir -p, each missing level root's (the caller's) and STATE_DIR_MODE:
+ * an operator who names /var/lib/vouch/marks should not have to know that
+ * the parent must exist first. */
+static int mkdir_parents(const char *path)
+{
+	char *p = strdup(path);
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p + 1, '/'); ; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (*p && mkdir(p, STATE_DIR_MODE) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		if (!s)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return ret;
+}
+
+/* An older vouch made state_dir 0700 and its marks 0600: the shim, running
+ * as a service user, then denies every model (io-error).  The writer widens
+ * them to the public modes; write permissions are never added. */
+static void state_modes_widen(const char *dir, const struct stat *st)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if ((st->st_mode & 0755) != 0755)
+		chmod(dir, (st->st_mode & 07777) | STATE_DIR_MODE);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat fst;
+		size_t n = strlen(de->d_name);
+		int fd;
+
+		if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) &&
+		    (fst.st_mode & STATE_MARK_MODE) != STATE_MARK_MODE)
+			fchmod(fd, (fst.st_mode & 0777) | STATE_MARK_MODE);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errlen)
 {
 	struct stat st;
+	int ret;
 
 	if (!cfg->state_dir)
 		return 0;
-	if (!cfg->state_readonly && mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST)
-		return verr(err, errlen, -errno, "%s: cannot create state_dir: %s", cfg->state_dir,
-			    strerror(errno));
+	if (!cfg->state_readonly && (ret = mkdir_parents(cfg->state_dir)) < 0)
+		return verr(err, errlen, ret, "%s: cannot create state_dir: %s", cfg->state_dir,
+			    strerror(-ret));
 	if (lstat(cfg->state_dir, &st) < 0) {
 		if (errno == ENOENT && cfg->state_readonly)
 			return 0;            /* nothing recorded yet */
@@ -50,6 +124,8 @@ int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errl
 	if (!cfg->state_readonly && access(cfg->state_dir, W_OK) < 0)
 		return verr(err, errlen, -errno, "%s: state_dir is not writable: %s", cfg->state_dir,
 			    strerror(errno));
+	if (!cfg->state_readonly)
+		state_modes_widen(cfg->state_dir, &st);
 	return 0;
 }
 
@@ -118,6 +194,13 @@ int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version,
 	pthread_mutex_lock(&ctx->state_mu);      /* read-compare-write as one step */
 	ret = state_read(ctx->cfg.state_dir, name, &mark, detail, dl);
 	first = !ret && mark == 0;
+	if (!ret && version < mark) {
+		/* Raised past us while we were hashing: this is a rollback now. */
+		verr(detail, dl, 0, "version %" PRIu64 " is below version %" PRIu64 " already accepted for %s",
+		     version, mark, name);
+		ret = -ESTALE;
+		goto out;
+	}
 	if (ret || version <= mark) {
 		/* A first model at version 0 still gets a record, so the next one
 		 * is compared against it. */
@@ -137,7 +220,7 @@ int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version,
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = vouch_write_file_atomic(path, text, strlen(text), 0600, false);
+	ret = vouch_write_file_atomic(path, text, strlen(text), STATE_MARK_MODE, false);
 	if (ret) {
 		verr(detail, dl, ret, "cannot record version of %s in %s: %s", name, ctx->cfg.state_dir,
 		     strerror(-ret));

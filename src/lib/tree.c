@@ -124,7 +124,7 @@ static char *inside(const char *dir, const char *sig)
 
 static void verify_dir(struct tree *t, const char *path, const char *sigpath)
 {
-	struct vouch_scan_opts so = { .allow_symlinks = t->o->allow_symlinks };
+	struct vouch_scan_opts so = { .allow_symlinks = t->o->allow_symlinks, .symlink_root = t->o->symlink_root };
 	const struct vouch_statement *st = &t->b->st;
 	struct vouch_items items = { 0 };
 	char **ign = NULL, *sigrel = inside(path, sigpath), err[300] = "";

@@ -149,8 +149,11 @@ bad:
 static int load_key_ini(int dfd, const char *dir, const char *pemname, struct vouch_trusted *k,
 			char *err, size_t errlen)
 {
-	char name[NAME_MAX + 1], path[PATH_MAX];
-	struct key_ini ki = { .k = k, .path = path, .err = err, .errlen = errlen };
+	char name[NAME_MAX + 1], path[PATH_MAX], why[512] = "";
+	/* The handler writes ": KEY: WHY" (no path: .path is "") into why, not
+	 * into err: the path can be longer than err, so the cause cannot be
+	 * found again behind a copy of the path that was cut short. */
+	struct key_ini ki = { .k = k, .path = "", .err = why, .errlen = sizeof(why) };
 	size_t l = strlen(pemname) - 4;
 	FILE *f;
 	int fd, rc;
@@ -167,12 +170,8 @@ static int load_key_ini(int dfd, const char *dir, const char *pemname, struct vo
 	}
 	rc = ini_parse_file(f, key_ini_handler, &ki);
 	fclose(f);
-	if (rc) {
-		/* Prefix the line inih reports: "DIR/KEY.ini:LINE: ..." */
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", err && err[0] && ki.failed ? err + strlen(path) + 2 : "syntax error");
-		return verr(err, errlen, -EINVAL, "%s:%d: %s", path, rc, msg);
-	}
+	if (rc)   /* "DIR/KEY.ini:LINE: KEY: WHY", with the line inih reports */
+		return verr(err, errlen, -EINVAL, "%s:%d%s", path, rc, ki.failed ? why : ": syntax error");
 	if (k->not_before && k->not_after && k->not_after <= k->not_before)
 		return verr(err, errlen, -EINVAL, "%s: not_after is not after not_before", path);
 	return 0;

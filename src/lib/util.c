@@ -496,3 +496,32 @@ int vouch_proc_identity(pid_t tid, pid_t *tgid, char *comm, size_t commlen)
 	fclose(f);
 	return ret;
 }
+
+char *vouch_escape(const char *s, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (!cap)
+		return out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool plain = *p >= 0x20 && *p < 0x7f && *p != '\\';
+		size_t need = plain ? 1 : *p == '\\' ? 2 : 4;
+
+		if (n + need >= cap)
+			break;                  /* cut before an escape, never inside one */
+		if (plain) {
+			out[n++] = (char)*p;
+		} else if (*p == '\\') {
+			out[n++] = '\\';
+			out[n++] = '\\';
+		} else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = digits[*p >> 4];
+			out[n++] = digits[*p & 15];
+		}
+	}
+	out[n] = '\0';
+	return out;
+}

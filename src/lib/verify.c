@@ -10,6 +10,7 @@
  */
 #include "verify_i.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -25,6 +26,9 @@
 #define VCACHE_BUCKETS 4096
 #define VCACHE_MAX     65536      /* verdicts kept before the table is pruned */
 #define BCACHE_MAX     1024       /* authenticated bundles kept */
+/* Cosignature files looked at for a signature's identity; a model has a
+ * handful (the loader counts at most 64 signatures). */
+#define COSIG_ENTRIES_MAX 1024
 
 struct ventry {
 	struct vouch_ident file, sig;
@@ -50,6 +54,15 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 void vouch_ident_of(const struct stat *st, struct vouch_ident *id)
 {
 	memset(id, 0, sizeof(*id));
@@ -63,13 +76,16 @@ void vouch_ident_of(const struct stat *st, struct vouch_ident *id)
 void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id)
 {
 	char *d = NULL;
+	struct dirent *de;
 	struct stat st;
+	unsigned n = 0;
+	DIR *dp;
 	int fd;
 
 	if (asprintf(&d, "%s.d", sigpath) < 0)
 		return;
-	fd = dirfd == AT_FDCWD ? open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-			       : vouch_openat_beneath(dirfd, d, O_PATH | O_DIRECTORY);
+	fd = dirfd == AT_FDCWD ? open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			       : vouch_openat_beneath(dirfd, d, O_RDONLY | O_DIRECTORY);
 	free(d);
 	if (fd < 0)
 		return;
@@ -79,7 +95,37 @@ void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id)
 		id->dmtime = st.st_mtim;
 		id->dctime = st.st_ctim;
 	}
-	close(fd);
+	dp = fdopendir(fd);
+	if (!dp) {
+		close(fd);
+		return;
+	}
+	/* Fold every entry's identity in (order-independent: a sum of per-entry
+	 * hashes), so a cosignature rewritten in place, which leaves the
+	 * directory's times alone, still changes the signature's identity.
+	 * Past a bound, or if an entry cannot be read, the identity is made
+	 * unique: never cached, authenticated at every open. */
+	id->dentries = 0;
+	while ((de = readdir(dp))) {
+		struct { ino_t ino; off_t size; struct timespec m, c; } rec;
+		uint64_t eh = 0xcbf29ce484222325ull;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (++n > COSIG_ENTRIES_MAX || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			static uint64_t uniq;
+			id->dentries = __atomic_add_fetch(&uniq, 1, __ATOMIC_RELAXED) | (1ull << 63);
+			break;
+		}
+		memset(&rec, 0, sizeof(rec));
+		rec.ino = st.st_ino;
+		rec.size = st.st_size;
+		rec.m = st.st_mtim;
+		rec.c = st.st_ctim;
+		eh = fnv(fnv(eh, de->d_name, strlen(de->d_name)), &rec, sizeof(rec));
+		id->dentries += eh & ~(1ull << 63);
+	}
+	closedir(dp);
 }
 
 static bool ts_eq(struct timespec a, struct timespec b)
@@ -92,16 +138,8 @@ static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       ts_eq(a->mtime, b->mtime) && ts_eq(a->ctime, b->ctime) &&
 	       a->ddev == b->ddev && a->dino == b->dino &&
-	       ts_eq(a->dmtime, b->dmtime) && ts_eq(a->dctime, b->dctime);
-}
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
+	       ts_eq(a->dmtime, b->dmtime) && ts_eq(a->dctime, b->dctime) &&
+	       a->dentries == b->dentries;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -326,9 +364,18 @@ next:
 enum vouch_cause vouch_accept(struct vouch_ctx *ctx, const struct vouch_bundle *b, bool *raised,
 			      char *detail, size_t dl)
 {
-	int ret = vouch_state_raise(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
+	int ret;
 
+	*raised = false;
+	/* Checked again at acceptance: another open may have raised the mark
+	 * while this one hashed (the check before hashing saw the old mark).
+	 * A front end that may not write the marks compares only. */
+	if (ctx->cfg.state_readonly)
+		return vouch_state_check(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
+	ret = vouch_state_raise(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
 	*raised = ret > 0;
+	if (ret == -ESTALE)
+		return VOUCH_CAUSE_ROLLBACK;
 	return ret < 0 ? VOUCH_CAUSE_IO_ERROR : VOUCH_CAUSE_OK;
 }
 
@@ -423,22 +470,6 @@ enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, siz
 
 /* ------------------------------------------------------------------------ */
 /* The enforcement entry point                                               */
-
-bool vouch_path_is_signature(const char *relpath)
-{
-	const char *base = strrchr(relpath, '/');
-	size_t n;
-
-	base = base ? base + 1 : relpath;
-	n = strlen(base);
-	if (n > 4 && !strcmp(base + n - 4, ".sig"))
-		return true;
-	/* Cosignatures live in model.sig.d/ or F.sig.d/ directories. */
-	for (const char *p = relpath; (p = strstr(p, ".sig.d/")); p++)
-		if (p == relpath || p[-1] != '/')
-			return true;
-	return false;
-}
 
 /* The signature that governs relpath: the nearest model.sig from its
  * directory up to the root; else its sidecar.  Returns 0 with sigfd open and
@@ -558,6 +589,20 @@ static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int 
 	return &e->auth;
 }
 
+/* The signature at sigpath (open at sigfd) with its identity, cosignatures
+ * included, authenticated.  Caller holds ctx->rw for reading. */
+static const struct vouch_auth *auth_of(struct vouch_ctx *ctx, int rootfd, int sigfd,
+					const char *sigpath, struct vouch_ident *sid)
+{
+	struct stat sst;
+
+	if (fstat(sigfd, &sst) < 0)
+		return NULL;
+	vouch_ident_of(&sst, sid);
+	vouch_ident_cosig(rootfd, sigpath, sid);
+	return get_auth(ctx, rootfd, sigfd, sigpath, sid);
+}
+
 static void fill_who(const struct vouch_subject *who, struct vouch_event *ev, char *comm, size_t cl)
 {
 	if (who) {
@@ -602,28 +647,58 @@ static void decide(struct vouch_ctx *ctx, struct vouch_verdict *v, enum vouch_ca
 	v->allow = c == VOUCH_CAUSE_OK || ctx->cfg.mode == VOUCH_MODE_AUDIT;
 }
 
-/* Verify one open file against an authenticated bundle: the part of a
- * verdict that a cache entry stores. */
-static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth, const char *name,
-			   const char *fullpath, int fd, const struct stat *st, bool sidecar,
-			   const char *relpath, struct vouch_verdict *v, bool *raised)
+static void fill_signer(struct vouch_verdict *v, const struct vouch_auth *auth)
+{
+	snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
+	v->version = auth->b->st.meta.version;
+	snprintf(v->keyid, sizeof(v->keyid), "%s", auth->keyid);
+}
+
+/* What to hash for one file, copied out of the bundle so that hashing can
+ * run with no lock held: a reload may free the bundle meanwhile. */
+struct plan {
+	struct vouch_resource *res;          /* digest and range only */
+	const struct vouch_resource **ptrs;
+	size_t   nres;
+	uint64_t shard_size;
+	struct vouch_hash_job *jobs;         /* the hash of the fd, once done */
+	size_t   njobs;
+	struct vouch_ident fid;              /* of the file the jobs hashed */
+};
+
+static void plan_clear(struct plan *p, bool keep_jobs)
+{
+	free(p->res);
+	free(p->ptrs);
+	p->res = NULL;
+	p->ptrs = NULL;
+	p->nres = 0;
+	if (!keep_jobs) {
+		free(p->jobs);
+		p->jobs = NULL;
+		p->njobs = 0;
+	}
+}
+
+/* Everything a verdict needs before hashing: policy, the sidecar's name,
+ * the manifest entry and the sizes.  OK with p->nres == 0 means there is
+ * nothing to hash (a signed empty file).  Caller holds ctx->rw. */
+static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *auth, const char *name,
+				const char *fullpath, const struct stat *st, bool sidecar,
+				const char *relpath, struct vouch_verdict *v, struct plan *p)
 {
 	const struct vouch_resource *const *res = NULL;
-	struct vouch_hash_job *jobs = NULL;
-	size_t nres = 0, njobs;
+	size_t nres = 0;
 	enum vouch_cause c;
 
 	if (auth->cause) {
 		snprintf(v->detail, sizeof(v->detail), "%s", auth->detail);
-		decide(ctx, v, auth->cause);
-		return;
+		return auth->cause;
 	}
-	snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
-	v->version = auth->b->st.meta.version;
-	snprintf(v->keyid, sizeof(v->keyid), "%s", auth->keyid);
+	fill_signer(v, auth);
 	c = vouch_policy_check(ctx, auth->b, fullpath, NULL, v->detail, sizeof(v->detail));
 	if (c)
-		goto out;
+		return c;
 	if (sidecar) {
 		/* A sidecar's resource is ".": bind it to the file's name through the
 		 * signed subject, so X.sig cannot vouch for a renamed copy. */
@@ -632,8 +707,7 @@ static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth,
 		if (strcmp(auth->b->st.subject_name, base)) {
 			verr(v->detail, sizeof(v->detail), 0, "signature is for %s, not %s",
 			     auth->b->st.subject_name, base);
-			c = VOUCH_CAUSE_NAME_MISMATCH;
-			goto out;
+			return VOUCH_CAUSE_NAME_MISMATCH;
 		}
 	} else if (vouch_bundle_find(auth->b, name, &res) == 0 &&
 		   vouch_bundle_find(auth->b, ".", &res) > 0 && !strchr(name, '/') &&
@@ -644,31 +718,49 @@ static void verify_against(struct vouch_ctx *ctx, const struct vouch_auth *auth,
 	}
 	if (vouch_ignored(&auth->b->st, NULL, 0, name)) {
 		verr(v->detail, sizeof(v->detail), 0, "excluded from the signature (ignore_paths)");
-		c = VOUCH_CAUSE_NOT_SIGNED;
-		goto out;
+		return VOUCH_CAUSE_NOT_SIGNED;
 	}
 	c = vouch_file_plan(auth->b, name, (uint64_t)st->st_size, &res, &nres, v->detail,
 			    sizeof(v->detail));
 	if (c || nres == 0)
-		goto out;
-	jobs = calloc(nres, sizeof(*jobs));
-	if (!jobs) {
-		c = VOUCH_CAUSE_IO_ERROR;
-		goto out;
+		return c;
+	p->res = calloc(nres, sizeof(*p->res));
+	p->ptrs = calloc(nres, sizeof(*p->ptrs));
+	if (!p->res || !p->ptrs)
+		return VOUCH_CAUSE_IO_ERROR;
+	for (size_t i = 0; i < nres; i++) {
+		p->res[i] = *res[i];
+		p->res[i].name = p->res[i].path = p->res[i].algorithm = NULL;
+		p->ptrs[i] = &p->res[i];
 	}
-	njobs = vouch_plan_jobs(fd, (uint64_t)st->st_size, res[0]->sharded,
-				auth->b->st.shard_size, jobs, nres);
-	if (njobs == (size_t)-1) {
-		c = VOUCH_CAUSE_SIZE_MISMATCH;
-		goto out;
-	}
-	vouch_hash_jobs(jobs, njobs, 0);
-	c = vouch_file_compare(res, nres, jobs, njobs, v->detail, sizeof(v->detail));
-out:
-	if (c == VOUCH_CAUSE_OK)
-		c = vouch_accept(ctx, auth->b, raised, v->detail, sizeof(v->detail));
-	free(jobs);
-	decide(ctx, v, c);
+	p->nres = nres;
+	p->shard_size = auth->b->st.shard_size;
+	return VOUCH_CAUSE_OK;
+}
+
+/* Hash the fd as planned, with no lock held; reuses a hash made of the same
+ * file version before a reload interrupted the verdict. */
+static enum vouch_cause hash_plan(int fd, const struct stat *st, struct plan *p)
+{
+	struct vouch_ident fid;
+	size_t n;
+
+	vouch_ident_of(st, &fid);
+	if (p->jobs && !memcmp(&fid, &p->fid, sizeof(fid)) && p->njobs == p->nres &&
+	    p->jobs[0].len == (p->res[0].sharded ? p->res[0].end - p->res[0].start : (uint64_t)st->st_size))
+		return VOUCH_CAUSE_OK;
+	free(p->jobs);
+	p->jobs = calloc(p->nres, sizeof(*p->jobs));
+	p->njobs = 0;
+	if (!p->jobs)
+		return VOUCH_CAUSE_IO_ERROR;
+	n = vouch_plan_jobs(fd, (uint64_t)st->st_size, p->res[0].sharded, p->shard_size, p->jobs, p->nres);
+	if (n == (size_t)-1)
+		return VOUCH_CAUSE_SIZE_MISMATCH;
+	vouch_hash_jobs(p->jobs, n, 0);
+	p->njobs = n;
+	p->fid = fid;
+	return VOUCH_CAUSE_OK;
 }
 
 /* Unlink a finished verdict from its bucket and free it; ctx->mu held. */
@@ -684,24 +776,111 @@ static void vcache_drop(struct vouch_ctx *ctx, struct ventry **bucket, struct ve
 	ctx->nverdicts--;
 }
 
+/* A Hugging Face hub ref (REPO/refs/REF, no signature governing it): served
+ * only if its content names a snapshot whose signature authenticates and
+ * passes policy.  Caller holds ctx->rw; fills out. */
+static void hub_ref_verdict(struct vouch_ctx *ctx, const struct vouch_root *root, const char *repo,
+			    const char *ref, int fd, struct vouch_verdict *out)
+{
+	char rev[256], *sigpath = NULL, *snapfull = NULL, detail[256] = "";
+	const struct vouch_auth *auth;
+	struct vouch_ident sid;
+	enum vouch_cause c = VOUCH_CAUSE_NOT_SIGNED;
+	ssize_t n;
+	int sigfd = -1;
+
+	n = out->st.st_size < (off_t)sizeof(rev) ? pread(fd, rev, sizeof(rev) - 1, 0) : -1;
+	if (n <= 0) {
+		verr(out->detail, sizeof(out->detail), 0, "hub ref %s: %s", ref,
+		     n < 0 ? "unreadable or longer than 255 bytes" : "empty");
+		goto out;
+	}
+	rev[n] = '\0';
+	while (n > 0 && (rev[n - 1] == '\n' || rev[n - 1] == '\r' || rev[n - 1] == ' '))
+		rev[--n] = '\0';
+	if (!n || strchr(rev, '/') || !strcmp(rev, ".") || !strcmp(rev, "..") || !vouch_path_ok(rev)) {
+		verr(out->detail, sizeof(out->detail), 0, "hub ref %s does not hold a revision name", ref);
+		goto out;
+	}
+	if (asprintf(&sigpath, "%s%ssnapshots/%s/model.sig", repo, repo[0] ? "/" : "", rev) < 0 ||
+	    asprintf(&snapfull, "%s/%s%ssnapshots/%s", root->path, repo, repo[0] ? "/" : "", rev) < 0) {
+		c = VOUCH_CAUSE_IO_ERROR;
+		goto out;
+	}
+	sigfd = vouch_openat_beneath(root->fd, sigpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (sigfd < 0) {
+		verr(out->detail, sizeof(out->detail), 0, "hub ref %s names %s, which has no signed snapshot",
+		     ref, rev);
+		goto out;
+	}
+	auth = auth_of(ctx, root->fd, sigfd, sigpath, &sid);
+	if (!auth) {
+		c = VOUCH_CAUSE_IO_ERROR;
+		goto out;
+	}
+	if (auth->cause) {
+		verr(out->detail, sizeof(out->detail), 0, "hub ref %s names %s, whose signature fails: %s: %s",
+		     ref, rev, vouch_cause_name(auth->cause), auth->detail);
+		goto out;
+	}
+	fill_signer(out, auth);
+	c = vouch_policy_check(ctx, auth->b, snapfull, NULL, detail, sizeof(detail));
+	if (c) {
+		verr(out->detail, sizeof(out->detail), 0, "hub ref %s names %s, refused: %s: %s", ref, rev,
+		     vouch_cause_name(c), detail);
+		c = VOUCH_CAUSE_NOT_SIGNED;
+		goto out;
+	}
+	verr(out->detail, sizeof(out->detail), 0, "hub ref %s names signed snapshot %s", ref, rev);
+out:
+	decide(ctx, out, c);
+	if (sigfd >= 0)
+		close(sigfd);
+	free(sigpath);
+	free(snapfull);
+}
+
+int vouch_open_name(struct vouch_ctx *ctx, const struct vouch_root *root, const char *relpath,
+		    int flags)
+{
+	int fd;
+
+	if (!vouch_path_ok(relpath))
+		return -EINVAL;
+	pthread_rwlock_rdlock(&ctx->rw);
+	fd = vouch_name_open(&ctx->cfg, root, relpath, flags);
+	pthread_rwlock_unlock(&ctx->rw);
+	return fd;
+}
+
 enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
 				 const char *relpath, int fd, const struct vouch_subject *who,
 				 struct vouch_verdict *out)
 {
-	char *sigpath = NULL, *name = NULL, *fullpath = NULL;
+	return vouch_verify_open(ctx, root, relpath, fd, 0, who, out);
+}
+
+enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
+				   const char *relpath, int fd, unsigned flags,
+				   const struct vouch_subject *who, struct vouch_verdict *out)
+{
+	char *sigpath = NULL, *name = NULL, *fullpath = NULL, *repo = NULL;
+	const char *ref = NULL;
 	struct vouch_ident fid, sid;
 	struct ventry *e = NULL, **bucket;
 	const struct vouch_auth *auth;
-	struct stat sst;
+	struct plan plan = { 0 };
 	double t0 = now_ms();
-	bool sidecar = false, owner = false, raised = false;
+	bool sidecar = false, owner = false, raised = false, link = false;
 	enum vouch_cause c;
-	uint64_t h;
+	uint64_t h, gen;
 	int sigfd = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (asprintf(&fullpath, "%s/%s", root->path, relpath) < 0)
 		fullpath = NULL;
+again:
+	memset(out, 0, sizeof(*out));
 	if (fstat(fd, &out->st) < 0) {
 		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
 		snprintf(out->detail, sizeof(out->detail), "fstat: %s", strerror(errno));
@@ -712,32 +891,62 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 		snprintf(out->detail, sizeof(out->detail), "unsafe relative path");
 		goto record;
 	}
-	if (vouch_path_is_signature(relpath) && S_ISREG(out->st.st_mode)) {
-		decide(ctx, out, VOUCH_CAUSE_OK);   /* signatures are public, never models */
-		free(fullpath);
-		return VOUCH_CAUSE_OK;
+
+	pthread_rwlock_rdlock(&ctx->rw);
+	gen = ctx->generation;
+	/* The name decides: the fd must be the file at that name, reached
+	 * without a symlink or through links the policy allows. */
+	c = vouch_name_locate(&ctx->cfg, root, relpath, &out->st, &link, out->detail,
+			      sizeof(out->detail));
+	if (c) {
+		decide(ctx, out, c);
+		pthread_rwlock_unlock(&ctx->rw);
+		goto record;
+	}
+	/* Signature files are public and never models, but only at a name where
+	 * vouch itself reads signatures, and only that very file (not a link
+	 * to it, not a name found by where the fd happens to live). */
+	if (!link && !(flags & VOUCH_OPEN_FOUND) && S_ISREG(out->st.st_mode) &&
+	    vouch_name_is_signature(root->fd, relpath)) {
+		pthread_rwlock_unlock(&ctx->rw);
+		decide(ctx, out, VOUCH_CAUSE_OK);
+		goto done;
 	}
 	if (!S_ISREG(out->st.st_mode)) {
+		pthread_rwlock_unlock(&ctx->rw);
 		decide(ctx, out, VOUCH_CAUSE_SYMLINK);
 		snprintf(out->detail, sizeof(out->detail), "not a regular file");
 		goto record;
 	}
-
-	pthread_rwlock_rdlock(&ctx->rw);
 	c = find_signature(root->fd, relpath, &sigfd, &sigpath, &name, &sidecar);
-	if (c || fstat(sigfd, &sst) < 0) {
-		decide(ctx, out, c ? c : VOUCH_CAUSE_IO_ERROR);
+	if (c == VOUCH_CAUSE_NOT_SIGNED && !link &&
+	    (repo = vouch_name_hub_repo(root->fd, relpath, &ref)) != NULL) {
+		hub_ref_verdict(ctx, root, repo, ref, fd, out);
+		pthread_rwlock_unlock(&ctx->rw);
+		goto record;
+	}
+	if (c) {
+		decide(ctx, out, c);
 		snprintf(out->detail, sizeof(out->detail), "%s",
 			 c == VOUCH_CAUSE_NOT_SIGNED ? "no model.sig above it and no sidecar" :
 			 c == VOUCH_CAUSE_SYMLINK ? "a signature path is a symlink" : "cannot open the signature");
 		pthread_rwlock_unlock(&ctx->rw);
 		goto record;
 	}
+	{
+		struct stat sst;
+		if (fstat(sigfd, &sst) < 0) {
+			decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
+			snprintf(out->detail, sizeof(out->detail), "cannot stat the signature");
+			pthread_rwlock_unlock(&ctx->rw);
+			goto record;
+		}
+		vouch_ident_of(&sst, &sid);
+		vouch_ident_cosig(root->fd, sigpath, &sid);
+	}
 
 	/* Verdict cache, with single-flight for concurrent first opens. */
 	vouch_ident_of(&out->st, &fid);
-	vouch_ident_of(&sst, &sid);
-	vouch_ident_cosig(root->fd, sigpath, &sid);
 	h = fnv(fnv(fnv(0xcbf29ce484222325ull, &fid, sizeof(fid)), &sid, sizeof(sid)),
 		relpath, strlen(relpath));
 	bucket = &ctx->vcache[h % VCACHE_BUCKETS];
@@ -755,8 +964,16 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 		if (!e || e->done)
 			break;
 		/* Another thread is hashing this file: wait for its verdict; never
-		 * give up early (a waiter is never let through on timeout). */
+		 * give up early (a waiter is never let through on timeout).  Wait
+		 * without the read lock, so that a reload never queues behind a
+		 * hash (and every other open behind the reload). */
+		pthread_rwlock_unlock(&ctx->rw);
 		pthread_cond_wait(&ctx->done, &ctx->mu);
+		pthread_mutex_unlock(&ctx->mu);
+		pthread_rwlock_rdlock(&ctx->rw);
+		pthread_mutex_lock(&ctx->mu);
+		if (ctx->generation != gen)
+			goto restart_locked;     /* the trust changed: decide under the new */
 	}
 	if (e) {
 		struct stat keep = out->st;
@@ -788,10 +1005,26 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 	pthread_mutex_unlock(&ctx->mu);
 
 	auth = get_auth(ctx, root->fd, sigfd, sigpath, &sid);
-	if (!auth)
-		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
-	else
-		verify_against(ctx, auth, name, fullpath, fd, &out->st, sidecar, relpath, out, &raised);
+	c = auth ? prepare(ctx, auth, name, fullpath, &out->st, sidecar, relpath, out, &plan)
+		 : VOUCH_CAUSE_IO_ERROR;
+	if (!c && plan.nres) {
+		/* Hash with no lock held: a reload must not wait for gigabytes. */
+		pthread_rwlock_unlock(&ctx->rw);
+		c = hash_plan(fd, &out->st, &plan);
+		pthread_rwlock_rdlock(&ctx->rw);
+		if (ctx->generation != gen) {
+			/* Trust or policy changed while hashing: the verdict must be
+			 * made under the new one (the hash is kept if still valid). */
+			pthread_mutex_lock(&ctx->mu);
+			goto restart_locked;
+		}
+		if (!c)
+			c = vouch_file_compare(plan.ptrs, plan.nres, plan.jobs, plan.njobs, out->detail,
+					       sizeof(out->detail));
+	}
+	if (c == VOUCH_CAUSE_OK)
+		c = vouch_accept(ctx, auth->b, &raised, out->detail, sizeof(out->detail));
+	decide(ctx, out, c);
 
 	if (owner) {
 		pthread_mutex_lock(&ctx->mu);
@@ -813,10 +1046,31 @@ record:
 done:
 	if (sigfd >= 0)
 		close(sigfd);
+	plan_clear(&plan, false);
 	free(sigpath);
 	free(name);
+	free(repo);
 	free(fullpath);
 	return out->cause;
+
+restart_locked:
+	/* ctx->mu and ctx->rw (read) held.  Give up our pending entry, if any:
+	 * waiters look again and one of them decides under the new trust. */
+	if (owner) {
+		vcache_drop(ctx, bucket, e);
+		pthread_cond_broadcast(&ctx->done);
+		owner = false;
+	}
+	pthread_mutex_unlock(&ctx->mu);
+	pthread_rwlock_unlock(&ctx->rw);
+	if (sigfd >= 0)
+		close(sigfd);
+	sigfd = -1;
+	free(sigpath);
+	free(name);
+	sigpath = name = NULL;
+	plan_clear(&plan, true);
+	goto again;
 }
 
 void caches_prune(struct vouch_ctx *ctx)

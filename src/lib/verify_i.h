@@ -23,6 +23,9 @@ struct vouch_ident {
 	dev_t ddev;
 	ino_t dino;
 	struct timespec dmtime, dctime;
+	/* Every entry of that directory (name, inode, size, times): a
+	 * cosignature rewritten in place does not move the directory's mtime. */
+	uint64_t dentries;
 };
 void vouch_ident_of(const struct stat *st, struct vouch_ident *id);
 /* Fill the cosignature-directory part of id for the signature at
@@ -118,6 +121,30 @@ int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errl
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms);
 void caches_prune(struct vouch_ctx *ctx);
+
+/* ---- names (name.c) ---- */
+/* Is the fd (st) the file at relpath beneath root, reached without a
+ * symlink (*link false), or through links the policy allows, confined to
+ * the symlink root (*link true)?  Else SYMLINK (links refused, or leading
+ * out), UNLOCATED (another file is at the name now) or IO_ERROR. */
+enum vouch_cause vouch_name_locate(const struct vouch_config *cfg, const struct vouch_root *root,
+				   const char *relpath, const struct stat *st, bool *link,
+				   char *detail, size_t dl);
+/* Open relpath beneath root: no symlink followed, unless cfg allows them;
+ * then links are resolved inside the symlink root only (-EXDEV if one
+ * leads out).  Returns an fd or -errno. */
+int  vouch_name_open(const struct vouch_config *cfg, const struct vouch_root *root,
+		     const char *relpath, int flags);
+/* Resolve rel beneath srfd following relative links by hand, never
+ * leaving srfd (-EXDEV), at most 40 links (-ELOOP). */
+int  vouch_name_open_confined(int srfd, const char *rel, int flags);
+/* A name vouch reads signatures from: model.sig; X.sig where no model.sig
+ * governs it; *.sig directly in P.sig.d/ where P.sig is one of these. */
+bool vouch_name_is_signature(int rootfd, const char *relpath);
+/* A Hugging Face hub ref: REPO/refs/REF with REPO/snapshots/ beside it.
+ * Returns REPO (malloc'd, "" at the root) with *ref pointing into relpath,
+ * or NULL. */
+char *vouch_name_hub_repo(int rootfd, const char *relpath, const char **ref);
 /* After a model verified completely: advance its anti-rollback mark.
  * Returns OK, or IO_ERROR if the mark could not be recorded (enforce mode
  * must not run without it).  *raised: the mark moved. */

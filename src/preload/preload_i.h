@@ -45,13 +45,13 @@ struct shim_root {
 enum where_kind {
 	WHERE_FREE = 0,          /* not under any protected root: let it be */
 	WHERE_PROTECTED,         /* under root `root`, at `rel` */
-	WHERE_ESCAPE,            /* path asked for is under a root, the file is not */
 	WHERE_UNKNOWN,           /* on a mount that reaches a root, but unresolvable */
 };
 
 struct where {
 	enum where_kind kind;
 	bool   blind;            /* no /proc here: only names and inodes could be checked */
+	bool   named;            /* rel is the name asked for, not where the fd was found */
 	int    root;
 	struct stat st;
 	char   path[PATH_MAX];   /* the file's path in this namespace, for records */
@@ -67,8 +67,6 @@ void where_fd(int dirfd, const char *path, int fd, struct where *w);
 /* The pinned fd of root r, checked to still be ours (re-pinned if a program
  * closed or reused the number); -1 if the root cannot be opened. */
 int where_root_fd(size_t r);
-/* Is path (absolute, any form) lexically under a protected root? */
-bool where_path_protected(const char *path);
 void where_atfork_prepare(void);
 void where_atfork_parent(void);
 void where_atfork_child(void);

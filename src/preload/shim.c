@@ -8,10 +8,13 @@
  *    time, and copied: the host-wide baseline loads the shim into setuid
  *    programs (AT_SECURE), whose caller must not choose the policy, and
  *    servers like nginx rewrite their environment later.
- *  - The config itself is read lazily, once (pthread_once), at the first
- *    open that needs a decision.  No config file: inert and silent.  A config
- *    that names protected roots but cannot be fully loaded: fail closed on
- *    those roots, one alert.
+ *  - The config itself is read once (pthread_once) by libvouch's reader:
+ *    a VOUCH_CONFIG one when the library loads, before main() (a program
+ *    that cannot read it is stopped there: shim_stop says why), the default
+ *    at the first open.  No config file: inert and silent.  The default
+ *    unreadable by this process: inert, one alert.  A config that names
+ *    protected roots but cannot be fully loaded: fail closed on those
+ *    roots, one alert.
  *  - A verification context belongs to one (process, effective uid): a
  *    forked child or a server that dropped to www-data builds its own, so it
  *    never writes through an audit-log fd that root opened, and never uses
@@ -144,6 +147,8 @@ static void shim_record(enum vouch_cause cause, bool allow, const struct where *
 
 /* ---- loading --------------------------------------------------------- */
 
+static bool conf_explicit;      /* S.conf came from VOUCH_CONFIG */
+
 /* Runs when the library is loaded, while the environment is still the one
  * the program was started with. */
 static void take_config_path(void)
@@ -156,71 +161,106 @@ static void take_config_path(void)
 	/* secure_getenv already returns NULL under AT_SECURE; checking the
 	 * auxiliary vector as well costs nothing and states the intent. */
 	p = getauxval(AT_SECURE) ? NULL : secure_getenv("VOUCH_CONFIG");
-	if (!p || !*p || strlen(p) >= sizeof(S.conf))
+	conf_explicit = p && *p && strlen(p) < sizeof(S.conf);
+	if (!conf_explicit)
 		p = DEFAULT_CONFIG;
 	memcpy(S.conf, p, strlen(p) + 1);
 }
 
+/* A config named explicitly (VOUCH_CONFIG, as the service drop-in sets it)
+ * that this process cannot read: the service would run with its model files
+ * unchecked, so the program is stopped before it runs.  Why then, and not
+ * by failing opens later:
+ *  - without the config the shim cannot know which files are models, so
+ *    "deny the protected opens" could only mean denying every open;
+ *  - this runs before main() (the library's constructor reads an explicit
+ *    config at once, see shim_ctor): one thread, no socket bound, no file
+ *    written, nothing left half done, and the service manager reports a
+ *    failed start carrying this message, instead of a server that runs
+ *    unprotected or fails at random later;
+ *  - exiting at a later open would kill a server mid-request, from any
+ *    thread, with locks held; and a server that drops privileges after
+ *    start could then no longer read a config its service reads fine.
+ * Exit status 126, as a shell reports a program it found but cannot run. */
+static void shim_stop(int e) __attribute__((noreturn));
+static void shim_stop(int e)
+{
+	char comm[17] = "", line[1536];
+	int n;
+
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	n = snprintf(line, sizeof(line), "preload: %s (VOUCH_CONFIG): cannot read it as uid %u: %s; "
+		     "stopping %s (pid %d) before it starts, or its model files would be opened "
+		     "unchecked (the config holds no secret: make it readable, 0644)",
+		     S.conf, (unsigned)geteuid(), strerror(e), comm, (int)getpid());
+	if (n > 0) {
+		(void)!write(STDERR_FILENO, "vouch: ", 7);
+		(void)!write(STDERR_FILENO, line, strnlen(line, sizeof(line)));
+		(void)!write(STDERR_FILENO, "\n", 1);
+		shim_syslog(LOG_ALERT, line);
+	}
+	_exit(126);
+}
+
+static void shim_load(void);
+
 __attribute__((constructor)) static void shim_ctor(void)
 {
 	take_config_path();
+	/* A service's own config is read now, with the privileges the program
+	 * was started with, so an unreadable one stops it before main() (see
+	 * shim_stop).  The host-wide default is read at the first open, as
+	 * before: the baseline costs a program nothing until it opens a file. */
+	if (conf_explicit) {
+		shim_busy = 1;
+		pthread_once(&load_once, shim_load);
+		shim_busy = 0;
+	}
 }
 
-/* When the config cannot be loaded we still need its roots to fail closed
- * on them: the one key read by hand, from a file that may be broken
- * elsewhere.  [vouch] protect = /a:/b */
-static void scrape_roots(const char *path)
+/* Can this process read the config at all?  0 if it can or if the answer is
+ * vouch_config_load's (not a regular file: refused there, with a reason),
+ * ENOENT if there is none, else the errno that keeps it from reading. */
+static int conf_readable(void)
 {
-	int fd = shim_sys_openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW);
-	FILE *f;
-	char line[8192];
-	bool in_vouch = false;
+	struct stat st;
+	int fd;
 
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *e;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		s[strcspn(s, "\r\n")] = '\0';
-		if (*s == '[') {
-			in_vouch = !strncmp(s, "[vouch]", 7);
-			continue;
-		}
-		if (!in_vouch || strncmp(s, "protect", 7))
-			continue;
-		s += 7;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s++ != '=')
-			continue;
-		for (char *tok = strtok_r(s, ":", &e); tok; tok = strtok_r(NULL, ":", &e)) {
-			while (*tok == ' ' || *tok == '\t')
-				tok++;
-			size_t n = strlen(tok);
-			while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
-				tok[--n] = '\0';
-			if (tok[0] == '/')
-				vouch_config_add(&S.cfg.protect, &S.cfg.nprotect, tok);
-		}
-	}
-	fclose(f);
+	if (stat(S.conf, &st) < 0)
+		return errno == ENOTDIR ? ENOENT : errno;
+	if (!S_ISREG(st.st_mode))
+		return 0;               /* never open a FIFO or a device to find out */
+	fd = shim_sys_openat(AT_FDCWD, S.conf, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
 }
 
 static void shim_load(void)
 {
-	char err[512] = "";
-	struct stat st;
+	char err[512] = "", comm[17] = "";
 	int ret;
 
 	take_config_path();
+	ret = conf_readable();
 	/* Missing config: the shim is installed but not configured; stay out
 	 * of the way without a word (the baseline must not spam every program). */
-	if (stat(S.conf, &st) && errno == ENOENT)
+	if (ret == ENOENT)
 		return;
+	if (ret && conf_explicit)
+		shim_stop(ret);
+	if (ret) {
+		/* The host-wide default, unreadable here (0600 root, a program
+		 * running as another user): it names no root this process can
+		 * know of, and an unrelated program must never break.  One alert
+		 * for this process, and nothing is enforced in it. */
+		prctl(PR_GET_NAME, comm, 0, 0, 0);
+		shim_msg(LOG_ALERT, "preload: %s: cannot read it as uid %u: %s; nothing is enforced in "
+			 "%s (pid %d) (the config holds no secret: make it readable, 0644)", S.conf,
+			 (unsigned)geteuid(), strerror(ret), comm, (int)getpid());
+		return;
+	}
 	vouch_config_init(&S.cfg);
 	ret = vouch_init();
 	if (!ret)
@@ -229,7 +269,7 @@ static void shim_load(void)
 		/* What did it name?  Fail closed on exactly that. */
 		vouch_config_clear(&S.cfg);
 		vouch_config_init(&S.cfg);
-		scrape_roots(S.conf);
+		vouch_config_scrape_protect(S.conf, &S.cfg);
 		S.state = SHIM_FAILCLOSED;
 	} else {
 		S.state = SHIM_ACTIVE;
@@ -353,8 +393,6 @@ static int verify(int fd, int flags, struct where *w)
 	char comm[17] = "";
 	int fl = -1;
 
-	if (vouch_path_is_signature(w->rel))
-		return 0;                          /* always readable, never a model */
 	if (S.state == SHIM_FAILCLOSED || w->root < 0)
 		return -EACCES;
 	root = (struct vouch_root){ .fd = where_root_fd((size_t)w->root), .path = S.roots[w->root].path };
@@ -374,7 +412,9 @@ static int verify(int fd, int flags, struct where *w)
 			fcntl(fd, F_SETFL, fl & ~O_DIRECT);
 	}
 	memset(&v, 0, sizeof(v));
-	vouch_verify_fd(ctx, &root, w->rel, fd, &who, &v);
+	/* The name asked for decides; a name found from where the fd lives
+	 * (asked outside every root, or no name) exempts no signature file. */
+	vouch_verify_open(ctx, &root, w->rel, fd, w->named ? 0 : VOUCH_OPEN_FOUND, &who, &v);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl);
 	ctx_put();
@@ -394,23 +434,18 @@ static int decide(int dirfd, const char *path, int flags, int fd)
 	case WHERE_FREE:
 		return 0;
 	case WHERE_PROTECTED:
-		if (!S_ISREG(w.st.st_mode)) {
+		if (!S_ISREG(w.st.st_mode) && !w.named) {
 			/* A fifo or device planted in the model tree. */
 			if (S.state == SHIM_ACTIVE)
 				shim_record(VOUCH_CAUSE_SYMLINK, audit, &w, "not a regular file");
 			return audit ? 0 : -EACCES;
 		}
 		return verify(fd, flags, &w);
-	case WHERE_ESCAPE:
-		if (S.state == SHIM_ACTIVE)
-			shim_record(VOUCH_CAUSE_SYMLINK, audit, &w,
-				    "the name asked for is under a protected root, the file opened is not");
-		return audit ? 0 : -EACCES;
 	case WHERE_UNKNOWN:
 	default:
 		if (S.state == SHIM_ACTIVE)
-			shim_record(VOUCH_CAUSE_IO_ERROR, audit, &w,
-				    "cannot tell where this file lives (its mount can reach a protected root)");
+			shim_record(VOUCH_CAUSE_UNLOCATED, audit, &w,
+				    "cannot tell where this file lives (its filesystem holds a protected root)");
 		return audit ? 0 : -EACCES;
 	}
 }

@@ -1,14 +1,24 @@
 /*
- * where.c - decide, from an open fd, whether it is a file under a protected
- * root, whatever name was used to reach it.
+ * where.c - decide, for a freshly opened fd and the name the program asked
+ * for, whether it is a read under a protected root, and under which name.
  *
- * A path says little: readlink("/proc/self/fd/N") names the path used, so a
- * bind mount of the model store elsewhere, or a hard link outside the root,
- * look unprotected, and device numbers lie too (btrfs subvolumes and overlayfs
- * files report their own).  What does not lie is the mount the fd was opened
- * through (statx's stx_mnt_id, free with the one stat we need anyway) and
- * that mount's source in /proc/self/mountinfo (superblock + the mount's root
- * inside the filesystem).  A protected root becomes a set of "prefixes":
+ * The name asked for decides (design: "decide on the name that was
+ * opened"): when it lies, lexically, under a protected root, that name is
+ * what libvouch verifies, and libvouch proves that the fd is the file at
+ * that name (no symlink on the way unless the policy allows links), or
+ * denies.  Looking at where the fd ended up instead is what let a link to a
+ * signature file, or a rename between open and readlink, serve unverified
+ * bytes under a signed name.
+ *
+ * Where the fd lives still matters for names outside every root (a bind
+ * mount of the model store elsewhere, a hard link outside the root, a
+ * symlink above the root such as /models -> /srv/models) and for opens with
+ * no name (open_by_handle_at, freopen(NULL)).  Paths and device numbers lie
+ * there (btrfs subvolumes and overlayfs files report their own devices);
+ * what does not lie is the mount the fd was opened through (statx's
+ * stx_mnt_id, free with the one stat we need anyway) and that mount's source
+ * in /proc/self/mountinfo (superblock + the mount's root inside the
+ * filesystem).  A protected root becomes a set of "prefixes":
  * (superblock, path inside that filesystem) for the root's own mount and for
  * every mount below it.  A mount then falls in one of three classes:
  *   REL_NONE     no prefix on its superblock: nothing protected is reachable
@@ -19,7 +29,11 @@
  *                path inside the filesystem and compare it with the prefixes.
  * Hard links are caught by inode identity: an index of the protected files
  * with more than one link, rebuilt whenever a candidate's ctime (which every
- * link(2) updates) is not older than the index.
+ * link(2) updates) is not older than the index.  A file found this way is
+ * verified under the name where it lives (libvouch: VOUCH_OPEN_FOUND, so no
+ * file is exempt as a signature), unless a leading part of the name asked
+ * for is itself a protected root directory (a link above the root): then
+ * the rest of the name, as written, is the name.
  *
  * Owns: the mount table snapshot, the prefixes, the hard-link index.  Never
  * calls libvouch; never writes anything.
@@ -672,20 +686,6 @@ static bool index_lookup(dev_t dev, ino_t ino, time_t ctime, struct where *w)
 
 /* ---- the decision ------------------------------------------------------ */
 
-bool where_path_protected(const char *path)
-{
-	char norm[PATH_MAX];
-
-	if (!path || path[0] != '/' || !path_normalize(path, norm, sizeof(norm)))
-		return false;
-	for (size_t r = 0; r < W.nroots; r++) {
-		const char *real = __atomic_load_n(&W.roots[r].real, __ATOMIC_ACQUIRE);
-		if (path_under(norm, W.roots[r].path) || (real && path_under(norm, real)))
-			return true;
-	}
-	return false;
-}
-
 /* The root an absolute path lies under, by name only, and the path relative
  * to it (into w->root, w->rel). */
 static bool lexical_rel(const char *path, struct where *w)
@@ -797,20 +797,21 @@ static bool match_prefix(const struct mnt *m, const char *nspath, struct where *
 	return true;
 }
 
-/* Was the path asked for under a protected root?  Absolute paths are
- * compared in memory; a relative one costs a statx of its starting
- * directory, and that directory's path only if its mount can reach a root
- * or the path climbs with "..". */
-static bool asked_protected(int dirfd, const char *path)
+/* The absolute, lexically normalised form of the name asked for (dirfd +
+ * path).  A relative name costs a statx of its starting directory, and
+ * that directory's path only if its mount can reach a root or the name
+ * climbs with "..".  False when it cannot lie under a root or cannot be
+ * formed. */
+static bool asked_abs(int dirfd, const char *path, char *abs, size_t len)
 {
-	char abs[PATH_MAX], dir[PATH_MAX];
+	char dir[PATH_MAX], tmp[PATH_MAX];
 	struct statx sx;
 	const struct mnt *m;
 
 	if (!path || !*path)
 		return false;
 	if (path[0] == '/')
-		return where_path_protected(path);
+		return path_normalize(path, abs, len);
 	bool climbs = !strncmp(path, "../", 3) || strstr(path, "/../") || !strcmp(path, "..");
 	if (!climbs) {
 		int rel = classify(dirfd, &sx, &m);
@@ -819,19 +820,74 @@ static bool asked_protected(int dirfd, const char *path)
 	}
 	if (!fd_path(dirfd, dir, sizeof(dir)))
 		return false;
-	if (snprintf(abs, sizeof(abs), "%s/%s", dir, path) >= (int)sizeof(abs))
+	if (snprintf(tmp, sizeof(tmp), "%s/%s", dir, path) >= (int)sizeof(tmp))
 		return false;
-	return where_path_protected(abs);
+	return path_normalize(tmp, abs, len);
+}
+
+/* The name asked for lies outside every root, yet the file is inside one:
+ * find the longest leading part of the name that is a protected root
+ * directory itself (a symlink or bind above the root, such as /models ->
+ * /srv/models), and take the rest of the name as it was written, so that a
+ * link inside the root is still seen as one.  Costs one open per
+ * component; only runs for files that live under a root. */
+static bool asked_through_root(const char *abs, struct where *w)
+{
+	char prefix[PATH_MAX];
+	size_t n = strlen(abs);
+
+	if (n >= sizeof(prefix))
+		return false;
+	memcpy(prefix, abs, n + 1);
+	for (size_t i = n; i > 1; i--) {
+		struct stat st;
+		int fd;
+
+		if (prefix[i] != '/' && prefix[i] != '\0')
+			continue;
+		char c = prefix[i];
+		prefix[i] = '\0';
+		fd = shim_sys_openat(AT_FDCWD, prefix, O_PATH | O_DIRECTORY);
+		prefix[i] = c;
+		if (fd < 0)
+			continue;
+		int ok = fstat(fd, &st);
+		close(fd);
+		if (ok)
+			continue;
+		for (size_t r = 0; r < W.nroots; r++) {
+			if (W.roots[r].fd < 0 || st.st_dev != W.roots[r].dev || st.st_ino != W.roots[r].ino)
+				continue;
+			if (c == '\0' || snprintf(w->rel, sizeof(w->rel), "%s", abs + i + 1) >= (int)sizeof(w->rel))
+				return false;
+			w->root = (int)r;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The fd was opened by handle or reopened with no name: its path in /proc
+ * must really lead to it (a disconnected dentry reads "/"). */
+static bool path_is_fd(const char *path, const struct stat *st)
+{
+	struct stat ps;
+
+	return path[0] == '/' && stat(path, &ps) == 0 && ps.st_dev == st->st_dev &&
+	       ps.st_ino == st->st_ino;
 }
 
 void where_fd(int dirfd, const char *path, int fd, struct where *w)
 {
 	struct statx sx;
 	const struct mnt *m = NULL;
+	char abs[PATH_MAX];
+	bool have_abs;
 	int rel;
 
 	w->kind = WHERE_FREE;
 	w->blind = false;
+	w->named = false;
 	w->root = -1;
 	w->path[0] = w->rel[0] = '\0';
 	rel = classify(fd, &sx, &m);
@@ -855,6 +911,19 @@ void where_fd(int dirfd, const char *path, int fd, struct where *w)
 	to_stat(&sx, &w->st);
 	if (S_ISDIR(sx.stx_mode))
 		return;                       /* listing a directory reads no model */
+	/* The name asked for decides whenever it lies under a protected root,
+	 * wherever the fd ended up: libvouch then proves the fd is the file at
+	 * that name (or a link the policy allows), or denies. */
+	have_abs = asked_abs(dirfd, path, abs, sizeof(abs));
+	if (have_abs && lexical_rel(abs, w)) {
+		snprintf(w->path, sizeof(w->path), "%s", abs);
+		w->kind = WHERE_PROTECTED;
+		w->named = true;
+		return;
+	}
+	if (rel == REL_NONE)
+		return;
+	/* No name, or a name outside every root: where does the file live? */
 	if (rel == REL_OVERLAP && !fd_path(fd, w->path, sizeof(w->path))) {
 		w->path[0] = '\0';
 		if (errno != ENOENT) {
@@ -868,29 +937,29 @@ void where_fd(int dirfd, const char *path, int fd, struct where *w)
 		 * name asked for) and let the caller say so once. */
 		w->blind = true;
 	} else if (rel == REL_OVERLAP) {
+		if (!path && !path_is_fd(w->path, &w->st)) {
+			/* Opened by handle, and /proc cannot say where: a file on a
+			 * filesystem holding a protected tree stays unlocated. */
+			w->kind = WHERE_UNKNOWN;
+			return;
+		}
 		/* Without the mount table only a lexical match is possible. */
 		if (m ? match_prefix(m, w->path, w) : lexical_rel(w->path, w)) {
 			w->kind = WHERE_PROTECTED;
+			if (have_abs && asked_through_root(abs, w)) {
+				snprintf(w->path, sizeof(w->path), "%s", abs);
+				w->named = true;
+			}
 			return;
 		}
 	}
-	if (rel != REL_NONE && S_ISREG(sx.stx_mode) && sx.stx_nlink > 1 &&
+	if (S_ISREG(sx.stx_mode) && sx.stx_nlink > 1 &&
 	    index_lookup(w->st.st_dev, w->st.st_ino, (time_t)sx.stx_ctime.tv_sec, w)) {
 		if (!w->path[0])
 			fd_path(fd, w->path, sizeof(w->path));
 		w->kind = WHERE_PROTECTED;
 		return;
 	}
-	if (w->blind && path && path[0] == '/' && lexical_rel(path, w)) {
-		/* Blind: the name asked for is all we know; verify the file
-		 * against the signature for that name. */
-		snprintf(w->path, sizeof(w->path), "%s", path);
-		w->kind = WHERE_PROTECTED;
-		return;
-	}
-	if (asked_protected(dirfd, path)) {
-		if (!w->path[0])
-			fd_path(fd, w->path, sizeof(w->path));
-		w->kind = WHERE_ESCAPE;
-	}
+	if (w->blind && !path)
+		w->kind = WHERE_UNKNOWN;
 }

@@ -9,7 +9,10 @@
 #     mistyped or missing fields;
 #   the model on disk: a file modified, truncated, extended, removed, an
 #     extra file, a symlink / FIFO / directory where a file should be, an
-#     unreadable file, 0-byte files signed and unsigned.
+#     unreadable file, 0-byte files signed and unsigned;
+#   a malformed KEY.ini under a long trust-dir path (no over-read);
+#   names that carry terminal escapes and newlines (from a bundle, a
+#     cosignature file, a file on disk): printed escaped, never forging a line.
 . "$VOUCH_SRC/tests/lib.sh"
 
 RESIGN="$VOUCH_SRC/tests/resign.py"
@@ -427,5 +430,124 @@ expect_cause 3 m/model.sig io-error as_nobody "$VOUCH" verify -p ed.pub m
 chmod 644 m/model.sig
 expect_rc 0 "$VOUCH" verify -p ed.pub m
 ok "unreadable file: exit 3, io-error"
+
+# ---- a KEY.ini error under a long trust-dir path (issue 15, 9a) ----
+# The error names DIR/KEY.ini and the cause; a path longer than the message
+# buffer (512 bytes in the CLI) once made load_key_ini read past its end
+# looking for the cause behind the cut path (ASan: stack-buffer-overflow).
+# longdir LEN: make and print a directory whose absolute path is LEN bytes.
+longdir() {
+	d=$TMPDIR/long$1
+	while [ ${#d} -lt $(($1 - 101)) ]; do d=$d/$(printf '%0100d' 0); done
+	d=$d/$(printf '%0*d' $(($1 - ${#d} - 1)) 0)
+	mkdir -p "$d" && [ ${#d} -eq "$1" ] || fail "longdir $1 made ${#d} bytes"
+	echo "$d"
+}
+# ini_error RC CMD...: exit RC, no sanitizer report; the message in $OUT.
+ini_error() {
+	rc=$1; shift
+	OUT=$("$@" 2>&1); got=$?
+	if printf '%s\n' "$OUT" | grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:'; then
+		bug "sanitizer report [$WHAT]: $(printf '%s\n' "$OUT" | grep -m1 -E 'ERROR: |runtime error:')"
+		return 0
+	fi
+	[ "$got" -eq "$rc" ] || { printf '%s\n' "$OUT" >&2; fail "exit $got, wanted $rc: $*"; }
+}
+for len in 300 505 520 540 1000 4000; do
+	d=$(longdir $len)
+	cp ed.pub "$d/k.pub"
+	for ini in 'bogus = 1' 'not_before = yesterday' "models = ,," 'no equals sign' \
+		   "$(printf '[other]\nnot_after = 2027-01-01T00:00:00Z')"; do
+		WHAT="trust dir of $len bytes, k.ini: $(printf %s "$ini" | tr "\n" " ")"
+		printf '%s\n' "$ini" >"$d/k.ini"
+		ini_error 3 "$VOUCH" verify --trust "$d" m
+		if [ "$len" -lt 400 ]; then
+			printf '%s\n' "$OUT" | grep -Fq "vouch: $d/k.ini:" ||
+				fail "the error does not name $d/k.ini: $OUT"
+			case "$ini" in
+			bogus*)   expect_out 'k\.ini:1: bogus: unknown key' ;;
+			not_*)    expect_out 'k\.ini:1: not_before: not an RFC 3339 time' ;;
+			models*)  expect_out 'k\.ini:1: models: models must be' ;;
+			no*)      expect_out 'k\.ini:1: syntax error' ;;
+			\[*)      expect_out 'k\.ini:2: not_after: unknown section' ;;
+			esac
+		fi
+		ini_error 3 "$VOUCH" trust list --trust "$d"
+	done
+done
+WHAT=""
+ok "a malformed KEY.ini under a trust dir of 300 to 4000 bytes: a clean error"
+
+# ---- unverified strings are escaped (issue 15, 9b) ----
+# A bundle whose names carry terminal escapes, newlines, C1 controls and a
+# bidi override must not forge a line ("VERIFIED", "vouch: m: verified") nor
+# reach the terminal raw, in any command's output.
+# clean WHAT: $OUT holds printable ASCII only, line by line.
+clean() {
+	if printf '%s\n' "$OUT" | LC_ALL=C grep -q '[^ -~]'; then
+		printf '%s\n' "$OUT" | cat -A >&2
+		bug "$1: raw control or non-ASCII bytes in the output"
+	fi
+}
+cp -r m em
+"$PY" "$RESIGN" m.sig.orig em/model.sig ed.pem '
+E = "\x1b[2J\x1b[H\x1b[32m\nVERIFIED:      em, signed by key 00\r\x1b[0m\x9b31m\u202e"
+st["subject"][0]["name"] = "em" + E
+st["predicate"]["https://vouch.dev/metadata/v1"]["name"] = "good" + E
+st["predicate"]["serialization"]["ignore_paths"].append("ign" + E)
+' || fail "resign with escapes"
+E_ESC='\\x1b\[2J\\x1b\[H\\x1b\[32m\\x0aVERIFIED:      em, signed by key 00\\x0d\\x1b\[0m\\xc2\\x9b31m\\xe2\\x80\\xae'
+expect_rc 0 "$VOUCH" inspect em/model.sig
+clean "inspect"
+printf '%s\n' "$OUT" | grep -q '^VERIFIED' && bug "inspect of an unverified bundle prints a VERIFIED line"
+expect_out "^subject: +em$E_ESC\$"
+expect_out "^model: +good$E_ESC\$"
+expect_out "^ignored: +ign$E_ESC\$"
+expect_rc 0 "$VOUCH" inspect --verify -p ed.pub em/model.sig
+clean "inspect --verify"
+[ "$(printf '%s\n' "$OUT" | grep -c '^VERIFIED')" -eq 1 ] || bug "inspect --verify: not one VERIFIED line: $OUT"
+expect_rc 0 "$VOUCH" inspect --json em/model.sig
+clean "inspect --json"
+printf '%s\n' "$OUT" >em.json
+"$PY" - em.json <<'EOF' || fail "inspect --json does not carry the names exactly"
+import json, sys
+j = json.load(open(sys.argv[1]))
+E = "\x1b[2J\x1b[H\x1b[32m\nVERIFIED:      em, signed by key 00\r\x1b[0m\x9b31m\u202e"
+assert j["subject"] == "em" + E and j["model"] == "good" + E, j
+EOF
+# verify: the signed name is printed escaped, on the one line of the verdict.
+expect_rc 0 "$VOUCH" verify -p ed.pub em
+clean "verify"
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || bug "verify printed more than one line: $OUT"
+expect_out "^vouch: em: verified \\(model good$E_ESC, version 1,"
+# Cosignature files are named by whoever can write SIG.d/.
+expect_rc 0 "$VOUCH" cosign -k other.key em/model.sig
+mv em/model.sig.d/*.sig "em/model.sig.d/$(printf 'x\033[32m\nVERIFIED: y.sig')"
+printf 'junk' >"em/model.sig.d/$(printf 'j\033[31m\nvouch: em: verified.sig')"
+expect_rc 0 "$VOUCH" inspect em/model.sig
+clean "inspect with crafted cosignature names"
+expect_out '^signer 2: .*, in em/model\.sig\.d/x\\x1b\[32m\\x0aVERIFIED: y\.sig$'
+expect_out '^vouch: cosignature em/model\.sig\.d/j\\x1b\[31m\\x0avouch: em: verified\.sig ignored: '
+printf '%s\n' "$OUT" | grep -q '^VERIFIED\|^vouch: em: verified' && bug "a cosignature name forged a line: $OUT"
+rm -r em/model.sig.d
+# File names on disk, in verify's per-file lines.
+cp m.sig.orig em/model.sig
+for name in "$(printf 'evil\033[32m\nvouch: em: verified')" "$(printf 'e\033]0;title\007.bin')" \
+	    "$(printf 'bidi\342\200\256nib.txt')" "$(printf 'c1\302\233m.bin')" 'back\x1bslash'; do
+	printf 'x' >"em/$name"
+	expect_rc 1 "$VOUCH" verify -p ed.pub em
+	clean "verify with a file named $(printf '%s' "$name" | od -An -c | tr -s ' ')"
+	printf '%s\n' "$OUT" | grep -q '^vouch: em: verified' && bug "a file name forged a verdict: $OUT"
+	[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || bug "one bad file name, more than one line: $OUT"
+	rm "em/$name"
+done
+expect_rc 0 "$VOUCH" verify -p ed.pub em
+# trust list prints KEY.ini's models.
+mkdir tdir; cp ed.pub tdir/k.pub
+printf 'models = a\033[2Jb, c\302\233d\n' >tdir/k.ini
+expect_rc 0 "$VOUCH" trust list --trust tdir
+clean "trust list"
+expect_out 'models a\\x1b\[2Jb, c\\xc2\\x9bd$'
+ok "names from a bundle, cosignature and file names are escaped in every output"
 
 [ "$BUGS" -eq 0 ] || fail "$BUGS bug(s) reported above"

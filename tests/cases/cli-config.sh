@@ -95,14 +95,16 @@ expect_rc 3 "$VOUCH" verify -c "$TMPDIR/vouch.conf" model
 expect_out "vouch\\.conf: .*(owned|owner|root)"
 chown root vouch.conf
 ln -s vouch.conf link.conf
+expect_rc 0 "$VOUCH" verify -c "$TMPDIR/link.conf" model     # root's link to root's file (a ConfigMap)
+chown -h nobody link.conf
 expect_rc 3 "$VOUCH" verify -c "$TMPDIR/link.conf" model
-expect_out 'link\.conf'
+expect_out 'link\.conf: symlink .*/link\.conf is owned by uid 65534, not root'
 mkfifo fifo.conf
 expect_rc 3 timeout 20 "$VOUCH" verify -c "$TMPDIR/fifo.conf" model
 expect_out 'fifo\.conf'
 expect_rc 3 "$VOUCH" verify -c "$TMPDIR/nonexistent.conf" model
 expect_out 'nonexistent\.conf'
-ok "group/world-writable, foreign-owned, symlinked, FIFO or missing config refused"
+ok "group/world-writable, foreign-owned, a symlink not root's, FIFO or missing config refused"
 
 # The trust directory: writable by others, or holding a writable key.
 chmod 775 trust

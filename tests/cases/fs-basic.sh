@@ -33,7 +33,10 @@ for f in model.bin config.json tokenizer.json __init__.py sub/extra.txt model.si
 		|| fail "stat of $f differs"
 	cmp "$MNT/m/$f" "$SRC/m/$f" || fail "$f: bytes differ through the mount"
 done
-cmp "$MNT/m/in-link" "$SRC/m/model.bin" || fail "a link inside the model is followed inside"
+# A link is never shown as one (the client would follow it to another name):
+# it is a regular file whose open is denied, allow_symlinks being off.
+[ -f "$MNT/m/in-link" ] && [ ! -L "$MNT/m/in-link" ] || fail "in-root link not shown as a regular file"
+[ "$(fs_errno "$MNT/m/in-link")" = EACCES ] || fail "a link inside the model is followed"
 ok "listings, stat and verified reads (signature readable)"
 
 # Denials: EACCES for the opener, a record for the auditor.
@@ -42,6 +45,7 @@ ok "listings, stat and verified reads (signature readable)"
 [ "$(fs_errno "$MNT/loose.bin")" = EACCES ] || fail "file no signature covers is readable"
 [ "$(fs_errno "$MNT/t/config.json")" = OK ] || fail "an intact file beside a tampered one"
 syslog_wait "^<81>vouch\[[0-9]+\]: decision=deny cause=hash-mismatch mode=enforce path=$SRC/t/model.bin .*comm=python3"
+syslog_wait "decision=deny cause=symlink mode=enforce path=$SRC/m/in-link .*detail=\"is a symlink"
 syslog_wait "^<81>vouch\[[0-9]+\]: decision=deny cause=not-in-manifest .*path=$SRC/m/added.bin"
 syslog_wait "^<81>vouch\[[0-9]+\]: decision=deny cause=not-signed .*path=$SRC/loose.bin"
 ok "tampered, unsigned and uncovered files: EACCES and LOG_ALERT records"
@@ -99,8 +103,9 @@ for l in m/abs-link m/up-link etc-dir/passwd; do
 	r=$(fs_errno "$MNT/$l")
 	[ "$r" = OK ] && fail "$l: read through a link out of the source"
 done
-[ "$(stat -c %F "$MNT/m/abs-link")" = "symbolic link" ] || fail "a link is shown as a link"
-ok "links out of the source are not followed"
+[ "$(stat -c %F "$MNT/m/abs-link")" = "regular empty file" ] || fail "a link is shown as a link"
+syslog_wait "decision=deny cause=symlink mode=enforce path=$SRC/m/abs-link "
+ok "links out of the source are not followed, and shown as denied regular files"
 
 # A directory or file swapped for a link after the kernel cached the names
 # (timeout=30): the open reaches vouchfs for the old name, and resolving it

@@ -14,6 +14,7 @@ fi
 . "$VOUCH_SRC/tests/preload-lib.sh"
 syslog_start
 pl_setup
+pl_public           # every program loads the shim, nobody's too: not from the checkout
 chmod 755 "$TMPDIR"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 # nobody must be able to load the shim itself, or the setuid checks prove nothing.
@@ -74,3 +75,23 @@ expect_rc 0 env VOUCH_CONFIG="$TMPDIR/absent.conf" "$TMPDIR/scat" "$PROT/m/confi
 rm -f "$TMPDIR/scat"
 syslog_wait "decision=deny cause=hash-mismatch .*uid=65534 comm=scat "
 ok "setuid programs ignore VOUCH_CONFIG"
+
+# The host-wide default config that a process cannot read (0600 root, a
+# program running as nobody) never breaks that program: it runs, inert (the
+# tampered file opens: that process is unprotected, as docs/preload.md says),
+# and exactly one alert says so for it.  An unrelated program as nobody runs
+# too.  (No VOUCH_CONFIG here: an explicit one would stop the program, see
+# preload-config-fail.sh.)
+: >"$SYSLOG"
+chmod 0600 /etc/vouch/vouch.conf
+expect_rc 0 as_nobody "$TRY" open "$PROT/t/model.bin" open "$PROT/m/model.bin" open "$PROT/m/config.json"
+[ "$OUT" = "open ok off=0
+open ok off=0
+open ok off=0" ] || fail "default config unreadable by nobody: $OUT"
+syslog_wait "^<81>vouch\[[0-9]+\]: preload: /etc/vouch/vouch.conf: cannot read it as uid 65534: Permission denied; nothing is enforced in preload-try "
+[ "$(grep -c 'nothing is enforced in preload-try' "$SYSLOG")" -eq 1 ] || { cat "$SYSLOG" >&2; fail "wanted exactly one alert"; }
+expect_rc 0 as_nobody cat /etc/hostname
+expect_rc 0 cat "$PROT/m/model.bin"                       # root still reads it, and enforces
+expect_rc 1 cat "$PROT/t/model.bin"; expect_out 'Permission denied'
+chmod 0644 /etc/vouch/vouch.conf
+ok "default config unreadable by a process: that program runs inert, one alert"

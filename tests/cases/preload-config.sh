@@ -11,6 +11,7 @@
 . "$VOUCH_SRC/tests/preload-lib.sh"
 syslog_start
 pl_setup
+pl_public           # nobody runs the shim and preload-try: not from the checkout
 chmod 755 "$TMPDIR"
 head -c 5000 /dev/urandom >"$TMPDIR/plain.bin"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }

@@ -318,6 +318,7 @@ static void test_cause_names(void)
 		"ok", "not-signed", "bad-signature", "untrusted-key", "threshold", "revoked-key",
 		"expired", "rollback", "name-mismatch", "not-in-manifest", "missing",
 		"size-mismatch", "hash-mismatch", "malformed", "symlink", "io-error", "unsupported",
+		"unlocated",
 	};
 
 	CHECK(VOUCH_CAUSE__COUNT == sizeof(names) / sizeof(names[0]), "%d causes", VOUCH_CAUSE__COUNT);
