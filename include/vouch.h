@@ -91,6 +91,8 @@ struct vouch_config {
 	unsigned threshold;         /* k distinct trusted signers (default 1) */
 	char  *state_dir;           /* anti-rollback high-water marks */
 	char  *audit_log;           /* optional JSON-lines file */
+	bool   audit_failure_deny;  /* audit_failure = deny: no new decision while every
+				     * audit sink fails or the record queue is full */
 	struct vouch_binding *models;
 	size_t nmodels;
 	bool   require_binding;
@@ -362,7 +364,9 @@ int  vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out,
 		   char *err, size_t errlen);
 void vouch_ctx_free(struct vouch_ctx *ctx);
 /* Replace trust and policy atomically (SIGHUP).  On failure the old trust
- * stays in force.  Drops every cached verdict. */
+ * stays in force.  Every cached verdict is decided again at its next open
+ * under the new trust, keeping its file's content result (nothing is hashed
+ * again because of a reload).  Never waits for a hash in progress. */
 int  vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg,
 		      char *err, size_t errlen);
 const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx);
@@ -372,6 +376,12 @@ void vouch_ctx_flush(struct vouch_ctx *ctx);
  * JSON log if configured.  priority: a syslog level, e.g. LOG_ERR. */
 void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Audit records are delivered by a sender thread (never by the thread that
+ * decides).  Wait at most timeout_ms until every record made so far was
+ * handed to syslog and the JSON log: a program about to exit.  Freeing the
+ * context drains too (at most 3 s). */
+void vouch_ctx_drain(struct vouch_ctx *ctx, int timeout_ms);
 
 /* Who asked: goes into the audit record. */
 struct vouch_subject {
@@ -390,6 +400,8 @@ struct vouch_verdict {
 	enum vouch_cause cause;
 	bool     allow;             /* cause OK, or audit mode */
 	bool     cached;            /* answered from the verdict cache */
+	bool     reused;            /* decided again after a reload with the file's content
+				     * result kept: not hashed again (record: content=kept) */
 	struct stat st;             /* the file as verified */
 	char     model[128];
 	uint64_t version;

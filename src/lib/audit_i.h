@@ -25,6 +25,7 @@ struct vouch_event {
 	const char *keyid;
 	double      elapsed_ms;
 	bool        cached;       /* repeats a verdict made earlier (verdict cache) */
+	bool        reused;       /* decided again (a reload), the file not hashed again */
 	const char *detail;
 };
 
@@ -40,5 +41,16 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e);
 void vouch_audit_put_value(char *buf, size_t cap, size_t *len, const char *s, bool json);
 void vouch_audit_msg(struct vouch_audit *a, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Is delivery failing right now: the queue full, or every sink in a failure
+ * episode (see audit.c)?  why receives one line saying which. */
+bool vouch_audit_failing(struct vouch_audit *a, char *why, size_t whylen);
+/* Records lost since the sink was made: dropped from a full queue, or not
+ * taken by a sink. */
+unsigned long vouch_audit_lost(struct vouch_audit *a);
+/* Wait (at most timeout_ms) until every queued record was handed to the
+ * sinks: a process about to exit. */
+void vouch_audit_drain(struct vouch_audit *a, int timeout_ms);
+/* audit_failure = deny engaged: say why on stderr, once per episode. */
+void vouch_audit_failclosed(struct vouch_audit *a, const char *why);
 
 #endif

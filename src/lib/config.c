@@ -180,6 +180,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 			why = "audit_log must be an absolute path";
 			if (!abs_path(value) || set_str(&c->audit_log, value))
 				goto bad;
+		} else if (!strcmp(key, "audit_failure")) {
+			why = "audit_failure must be log or deny";
+			if (!strcmp(value, "deny"))
+				c->audit_failure_deny = true;
+			else if (!strcmp(value, "log"))
+				c->audit_failure_deny = false;
+			else
+				goto bad;
 		} else if (!strcmp(key, "require_binding")) {
 			why = "require_binding must be yes or no";
 			if (!parse_bool(value, &b))

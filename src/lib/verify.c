@@ -36,6 +36,9 @@ struct ventry {
 	uint64_t hash;
 	bool     done;
 	int64_t  until;               /* stale from then on (auth->until) */
+	uint64_t gen, epoch;          /* the trust and the marks it was decided under */
+	bool     content_known;       /* what the bytes showed against the manifest: */
+	enum vouch_cause content;     /* kept across reloads (trust, not files, changed) */
 	struct vouch_verdict v;
 	struct ventry *next;
 };
@@ -145,9 +148,9 @@ static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
 /* ------------------------------------------------------------------------ */
 /* Context                                                                   */
 
-static void caches_clear(struct vouch_ctx *ctx)
+/* Authenticated bundles depend on the trust: a reload drops them all. */
+static void bcache_clear(struct vouch_ctx *ctx)
 {
-	caches_prune(ctx);
 	for (int i = 0; i < 2; i++) {
 		struct bentry **list = i ? &ctx->bspill : &ctx->bcache;
 
@@ -159,6 +162,12 @@ static void caches_clear(struct vouch_ctx *ctx)
 		}
 	}
 	ctx->nbundles = 0;
+}
+
+static void caches_clear(struct vouch_ctx *ctx)
+{
+	caches_prune(ctx);
+	bcache_clear(ctx);
 }
 
 /* Fewer usable keys than the threshold (revocations): nothing verifies. */
@@ -265,12 +274,18 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	vouch_config_clear(&ctx->cfg);
 	ctx->cfg = copy;
 	pthread_mutex_lock(&ctx->mu);
-	caches_clear(ctx);
+	/* Verdicts stay, marked by the generation as decided under the old
+	 * trust: the next open of each file decides again under the new one,
+	 * but keeps what its bytes showed (no file is hashed again because of
+	 * a reload; a file's or a signature's change still shows in its
+	 * identity). */
+	bcache_clear(ctx);
 	ctx->generation++;
 	pthread_mutex_unlock(&ctx->mu);
 	pthread_rwlock_unlock(&ctx->rw);
 	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
-			"cached verdicts dropped", nkeys, revoked, threshold);
+			"every verdict is decided again at its next open (content results kept)",
+			nkeys, revoked, threshold);
 	if (!emptied)
 		too_few_keys(ctx, nkeys, threshold);
 	return 0;
@@ -285,6 +300,11 @@ void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	vouch_audit_msg(ctx->audit, priority, "%s", msg);
+}
+
+void vouch_ctx_drain(struct vouch_ctx *ctx, int timeout_ms)
+{
+	vouch_audit_drain(ctx->audit, timeout_ms);
 }
 
 const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx)
@@ -637,6 +657,7 @@ void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_ve
 	ev.keyid = v->keyid;
 	ev.elapsed_ms = elapsed_ms;
 	ev.cached = v->cached;
+	ev.reused = v->reused;
 	ev.detail = v->detail;
 	vouch_audit_record(ctx->audit, &ev);
 }
@@ -872,7 +893,9 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 	struct plan plan = { 0 };
 	double t0 = now_ms();
 	bool sidecar = false, owner = false, raised = false, link = false;
-	enum vouch_cause c;
+	bool reuse = false, content_known = false;
+	enum vouch_cause c, reused_cause = VOUCH_CAUSE_OK, content = VOUCH_CAUSE_OK;
+	char why[160];
 	uint64_t h, gen;
 	int sigfd = -1;
 
@@ -956,10 +979,18 @@ again:
 			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
 			    !strcmp(e->name, relpath))
 				break;
-		if (e && e->done && vouch_auth_stale(e->until)) {
-			/* A key window or the signature's expiry passed since: decide anew. */
-			vcache_drop(ctx, bucket, e);
-			e = NULL;
+		if (e && e->done && (vouch_auth_stale(e->until) || e->gen != gen ||
+				     e->epoch != ctx->epoch)) {
+			/* The trust was reloaded, a mark was raised, or a key window or
+			 * the signature's expiry passed since: decide again, as the
+			 * owner of this entry, keeping what the file's bytes showed. */
+			reuse = e->content_known;
+			reused_cause = e->content;
+			e->done = false;
+			e->gen = gen;
+			e->epoch = ctx->epoch;
+			owner = true;
+			break;
 		}
 		if (!e || e->done)
 			break;
@@ -975,7 +1006,7 @@ again:
 		if (ctx->generation != gen)
 			goto restart_locked;     /* the trust changed: decide under the new */
 	}
-	if (e) {
+	if (e && !owner) {
 		struct stat keep = out->st;
 		*out = e->v;
 		out->st = keep;
@@ -987,27 +1018,48 @@ again:
 			goto done;            /* allow hits are counted, not logged */
 		goto record;
 	}
-	if (ctx->nverdicts >= VCACHE_MAX)
-		caches_prune(ctx);
-	e = calloc(1, sizeof(*e));
-	if (e && (e->name = strdup(relpath))) {
-		e->file = fid;
-		e->sig = sid;
-		e->hash = h;
-		e->next = *bucket;
-		*bucket = e;
-		ctx->nverdicts++;
-		owner = true;
-	} else {
-		free(e);
-		e = NULL;
+	if (!owner) {
+		if (ctx->nverdicts >= VCACHE_MAX)
+			caches_prune(ctx);
+		e = calloc(1, sizeof(*e));
+		if (e && (e->name = strdup(relpath))) {
+			e->file = fid;
+			e->sig = sid;
+			e->hash = h;
+			e->gen = gen;
+			e->epoch = ctx->epoch;
+			e->next = *bucket;
+			*bucket = e;
+			ctx->nverdicts++;
+			owner = true;
+		} else {
+			free(e);
+			e = NULL;
+		}
 	}
 	pthread_mutex_unlock(&ctx->mu);
+
+	if (ctx->cfg.audit_failure_deny && vouch_audit_failing(ctx->audit, why, sizeof(why))) {
+		/* audit_failure = deny: nothing new is decided unaudited. */
+		vouch_audit_failclosed(ctx->audit, why);
+		decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
+		snprintf(out->detail, sizeof(out->detail), "%s (audit_failure = deny)", why);
+		auth = NULL;
+		goto finish;
+	}
 
 	auth = get_auth(ctx, root->fd, sigfd, sigpath, &sid);
 	c = auth ? prepare(ctx, auth, name, fullpath, &out->st, sidecar, relpath, out, &plan)
 		 : VOUCH_CAUSE_IO_ERROR;
-	if (!c && plan.nres) {
+	if (!c && plan.nres && reuse) {
+		/* Same bytes, same signature bytes: what the hash showed before
+		 * still holds (only trust or marks changed). */
+		c = reused_cause;
+		out->reused = true;
+		if (c)
+			snprintf(out->detail, sizeof(out->detail), "%s (content result kept from before a reload)",
+				 vouch_cause_name(c));
+	} else if (!c && plan.nres) {
 		/* Hash with no lock held: a reload must not wait for gigabytes. */
 		pthread_rwlock_unlock(&ctx->rw);
 		c = hash_plan(fd, &out->st, &plan);
@@ -1021,16 +1073,25 @@ again:
 		if (!c)
 			c = vouch_file_compare(plan.ptrs, plan.nres, plan.jobs, plan.njobs, out->detail,
 					       sizeof(out->detail));
+		if (c != VOUCH_CAUSE_IO_ERROR) {
+			content_known = true;
+			content = c;
+		}
 	}
 	if (c == VOUCH_CAUSE_OK)
 		c = vouch_accept(ctx, auth->b, &raised, out->detail, sizeof(out->detail));
 	decide(ctx, out, c);
-
+finish:
 	if (owner) {
 		pthread_mutex_lock(&ctx->mu);
-		/* A raised high-water mark outdates verdicts for older versions. */
+		/* A raised high-water mark outdates verdicts for older versions:
+		 * they are decided again (their content results kept). */
 		if (raised)
-			caches_prune(ctx);
+			ctx->epoch++;
+		if (content_known) {
+			e->content_known = true;
+			e->content = content;
+		}
 		e->v = *out;
 		e->until = auth ? auth->until : 0;
 		e->done = true;
@@ -1070,6 +1131,7 @@ restart_locked:
 	free(name);
 	sigpath = name = NULL;
 	plan_clear(&plan, true);
+	reuse = content_known = false;
 	goto again;
 }
 

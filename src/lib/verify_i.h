@@ -82,7 +82,8 @@ struct vouch_ctx {
 	size_t nverdicts;
 	struct bentry *bcache, *bspill;
 	size_t nbundles;
-	uint64_t generation;
+	uint64_t generation;             /* trust reloads (changed under rw held for writing) */
+	uint64_t epoch;                  /* anti-rollback marks raised (under mu) */
 	uint64_t hits;
 };
 

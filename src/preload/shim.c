@@ -72,7 +72,8 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
  * directly: openlog()/syslog() would change the host program's own ident.
  * A socket per record: these are rare (denials and start-up problems), and
  * a long-lived fd could be closed or reused behind our back by programs that
- * close every fd. */
+ * close every fd.  Decisions libvouch makes go through its queued sink
+ * (audit.c); these few go out directly, never blocking. */
 static void shim_syslog(int prio, const char *msg)
 {
 	static const struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
@@ -87,8 +88,10 @@ static void shim_syslog(int prio, const char *msg)
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return;
+	/* Never wait: a syslog daemon that stops reading must not freeze the
+	 * program's opens (these records are rare; a full queue drops one). */
 	if (connect(s, (const struct sockaddr *)&addr, sizeof(addr)) == 0)
-		(void)!send(s, line, (size_t)n, MSG_NOSIGNAL);
+		(void)!send(s, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(s);
 }
 
@@ -375,6 +378,22 @@ static void shim_atfork_child(void)
 		S.ctx = NULL;
 	S.inflight = 0;
 	pthread_mutex_init(&S.ctx_lock, NULL);
+}
+
+/* The program is exiting: hand the records it made to the sinks (they are
+ * sent by a thread of ours that exit would cut short), waiting at most a
+ * second, so a short-lived program's denials are not lost. */
+__attribute__((destructor)) static void shim_dtor(void)
+{
+	struct vouch_ctx *ctx;
+
+	/* trylock: exit() may run while another thread holds the lock. */
+	if (pthread_mutex_trylock(&S.ctx_lock))
+		return;
+	ctx = S.ctx && S.ctx_pid == getpid() ? S.ctx : NULL;
+	pthread_mutex_unlock(&S.ctx_lock);
+	if (ctx)
+		vouch_ctx_drain(ctx, 1000);
 }
 
 __attribute__((constructor)) static void shim_ctor_fork(void)
