@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # vouch - one GNU Makefile for the library, the CLI, vouchfs, the preload
 # shim, the tests, the fuzzers and the benchmarks.
 #
@@ -28,7 +29,7 @@ DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev 
 	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
-	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl
+	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
 
 ifeq ($(V),0)
@@ -65,13 +66,25 @@ HARDEN  := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fP
 LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 CFLAGS  ?= -O2 -g
 ifeq ($(SAN),1)
-CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# Added to the user's CFLAGS (a later -O1 wins over an earlier -O2).
+override CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN   := -fsanitize=address,undefined
 else
 HARDEN  += -D_FORTIFY_SOURCE=3
 LDSAN   :=
 endif
-CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) -MMD -MP
+# Front ends see include/ only: a private libvouch header (src/lib/*_i.h) is
+# reachable from libvouch's own sources (same directory) and from the unit
+# tests, never from src/cli, src/fs or src/preload.
+# The version: `git describe` in a checkout, else the VERSION file (a release
+# tarball).
+VERSION := $(or $(shell git describe --tags --always --dirty 2>/dev/null),$(shell cat VERSION 2>/dev/null),unknown)
+
+# The default config path is compiled in: build and install with the same
+# SYSCONFDIR (make SYSCONFDIR=/opt/etc && make install SYSCONFDIR=/opt/etc).
+CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iinclude -DVOUCH_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DVOUCH_VERSION='"$(VERSION)"' \
+	$(call pc_cflags,$(LIB_PKGS)) -MMD -MP
 ALL_CFLAGS   := $(CPPFLAGS_ALL) $(WARN) $(HARDEN) $(CFLAGS)
 LIB_LIBS     := $(call pc_libs,$(LIB_PKGS)) -lpthread
 EXE_LDFLAGS  := -pie $(LDHARD) $(LDSAN) $(LDFLAGS)
@@ -107,7 +120,7 @@ endif
 all: $(TARGETS) $(UNITS) $(HELPERS)
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 deps:
 	$(Q)sh tests/deps.sh $(DEB_PKGS)
@@ -151,7 +164,7 @@ $(PRELOAD): $(call obj,$(PRE_SRC)) $(LIB_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBVOUCH)
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/lib -Itests/unit $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS)
 
 $(BUILD)/tests/%: tests/helpers/%.c $(LIBVOUCH)
 	$(call say,CC,$@)
@@ -190,10 +203,11 @@ demo: deps
 bench: all
 	$(Q)sh bench/run.sh
 
-# The unit files name /usr/local/bin, /usr/local/lib and /etc: rewritten for
-# the chosen BINDIR, LIBDIR and SYSCONFDIR as they are installed.
+# The unit files name /usr/local/bin, /usr/local/lib, /usr/local/share and
+# /etc: rewritten for the chosen BINDIR, LIBDIR, PREFIX and SYSCONFDIR as
+# they are installed.
 fix_paths = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/lib/|$(LIBDIR)/|g' \
-	-e 's|/etc/vouch/|$(SYSCONFDIR)/vouch/|g' $(1)
+	-e 's|/usr/local/share/|$(PREFIX)/share/|g' -e 's|/etc/vouch/|$(SYSCONFDIR)/vouch/|g' $(1)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -216,12 +230,13 @@ install: all
 	for u in systemd/*.service; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),
-	# not a unit: it goes where an admin copies it from.
+	# not a unit: it goes where an admin copies it from, PREFIX/share/vouch/
+	# (libvouch-preload(8) and docs/preload.md say so).
 	install -d $(DESTDIR)$(PREFIX)/share/vouch
 	for u in systemd/*.conf; do $(call fix_paths,$$u) >$(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/}; done
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/fs.sh - issue 10: vouchfs speed and memory, each figure measured side
 # by side with its baseline in the same run, printed as one table of ratios.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/hash.sh - issue 3: hashing speed and memory of `vouch verify`, side by
 # side with sha256sum and `openssl dgst -sha256`, on a warm page cache.
 #

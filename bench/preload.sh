@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/preload.sh - issue 11: what the LD_PRELOAD shim costs per open, as
 # ratios measured side by side in one run (build/tests/preload-bench does the
 # timed open()+close() loops; process start-up is outside the timing).

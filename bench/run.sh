@@ -1,13 +1,16 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh - `make bench`: every benchmark, each printing its own table.
 #   bench/hash.sh     vouch verify vs sha256sum vs openssl dgst (issue 3)
 #   bench/fs.sh       vouchfs overhead (when present)
 #   bench/preload.sh  LD_PRELOAD shim overhead (when present)
+#   bench/audit.sh    open latency with a deaf syslog receiver; reloads under
+#                     load (issue 16)
 # Every script runs even when an earlier one fails; the exit status is the
 # first failure's (1 = a target missed, 2 = setup error), 0 when all passed.
 cd "$(dirname "$0")/.." || exit 2
 rc=0
-for b in bench/hash.sh bench/fs.sh bench/preload.sh; do
+for b in bench/hash.sh bench/fs.sh bench/preload.sh bench/audit.sh; do
 	[ -x "$b" ] || continue
 	echo "==> $b"
 	"$b"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # demo-fs.sh: the vouchfs part of `make demo`.  Mount the signed sample model
 # with vouchfs, load it with torch through the mount, tamper one byte of the
 # source, and watch the next load fail with EACCES (PermissionError) and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the main job end to end, on the bundled sample model.
 #   1. make a key, sign the model directory, verify it, inspect the signature;
 #   2. tamper a copy, watch verification fail and the alert reach syslog;

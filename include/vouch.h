@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vouch.h - the whole public API of libvouch.
  *
@@ -25,6 +26,17 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* The configuration every program reads unless VOUCH_CONFIG (or -c) names
+ * another: SYSCONFDIR/vouch/vouch.conf, SYSCONFDIR as given to make. */
+#ifndef VOUCH_SYSCONFDIR
+#define VOUCH_SYSCONFDIR "/etc"
+#endif
+#define VOUCH_DEFAULT_CONFIG VOUCH_SYSCONFDIR "/vouch/vouch.conf"
+/* `git describe` at build time, else the VERSION file. */
+#ifndef VOUCH_VERSION
+#define VOUCH_VERSION "unknown"
 #endif
 
 /* Budgets for untrusted input.  A model's signature is small (about 100 bytes
@@ -97,11 +109,14 @@ struct vouch_config {
 	size_t nmodels;
 	bool   require_binding;
 	long   clock_skew;          /* seconds tolerated for signed_at/expires */
-	bool   allow_other;         /* vouchfs: serve other users (with default_permissions) */
+	bool   allow_other;         /* vouchfs: serve other users (default; with default_permissions) */
 	bool   audit_optional;      /* shim: an audit_log this process cannot open is not fatal */
 	bool   state_readonly;      /* check anti-rollback marks but never advance them */
 	char **cas;                 /* CA certificates (PEM) anchoring X.509-chain signers */
 	size_t ncas;
+	char **ca_identity;         /* globs over a CA-issued leaf's SAN (or CN): whom the
+				     * CAs may vouch for; none: any leaf, counted by subject */
+	size_t nca_identity;
 	char  *sigstore_root;       /* Sigstore trusted_root.json for keyless signers */
 	char  *sigstore_identity;   /* required certificate SAN (email or URI) */
 	char  *sigstore_issuer;     /* required OIDC issuer */
@@ -111,7 +126,8 @@ struct vouch_config {
 				     * protected root the link is under) */
 };
 
-/* Fill defaults: enforce, threshold 1, clock_skew 300, nothing protected. */
+/* Fill defaults: enforce, threshold 1, clock_skew 300, allow_other, nothing
+ * protected. */
 void vouch_config_init(struct vouch_config *cfg);
 
 /* Read an INI file into cfg (on top of what is there).  Refuses a file that
@@ -156,7 +172,8 @@ void vouch_key_free(struct vouch_key *key);
 const char *vouch_key_id(const struct vouch_key *key);
 /* "ed25519", "ecdsa-p256", ... */
 const char *vouch_key_type(const struct vouch_key *key);
-/* The OMS key hint: hex SHA-256 of the canonical PEM (oms-spec §4). */
+/* The OMS key hint: hex SHA-256 of the canonical PEM (docs/format.md,
+ * "Public key and the key hint"). */
 const char *vouch_key_hint(const struct vouch_key *key);
 
 /* Where a passphrase comes from: never argv, never the environment. */
@@ -322,6 +339,16 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 int vouch_cosign(struct vouch_signer *s, const char *sigpath, char **out_path,
 		 char *err, size_t errlen);
 
+/* After SIGPATH was (re)written by vouch_sign_path: remove each bundle in
+ * SIGPATH.d/ whose payload is not byte-identical to SIGPATH's.  Such a
+ * cosignature signed an earlier version: it can never count again, and
+ * leaving it would hide that the cosigners must sign the new one (a model
+ * then denied as `threshold`).  Files there that are not bundles are left.
+ * removed(arg, file) is called for each file removed (may be NULL).
+ * Returns how many were removed, or -errno with err filled. */
+int vouch_cosign_prune(const char *sigpath, void (*removed)(void *arg, const char *file),
+		       void *arg, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------------ */
 /* Trust store administration (`vouch trust`).                               */
 
@@ -346,6 +373,21 @@ int  vouch_trust_revoke(const char *dir, const char *key, char keyid[VOUCH_KEYID
 			char *err, size_t errlen);
 /* Remove the key file(s) with this id from dir. */
 int  vouch_trust_remove(const char *dir, const char *keyid, char *err, size_t errlen);
+
+/* Where vouchfs pins the source of an in-place mount (a private, read-only
+ * bind mount, root only): VOUCH_PIN_DIR/<mount point, escaped as
+ * systemd-escape --path does>.  malloc'd, or NULL.  `vouch publish` reaches
+ * the backing store of an in-place mount through it. */
+#define VOUCH_PIN_DIR "/run/vouchfs"
+char *vouch_pin_path(const char *mountpoint);
+
+/* The [models] rule alone, as vouch_verify_* apply it: every binding whose
+ * glob matches fullpath (the model directory or a file below it) must allow
+ * name, and with require_binding one must match.  VOUCH_CAUSE_OK or
+ * VOUCH_CAUSE_NAME_MISMATCH with detail filled.  For `vouch publish`, which
+ * checks a staged copy against the path it is about to be served at. */
+enum vouch_cause vouch_binding_check(const struct vouch_config *cfg, const char *fullpath,
+				     const char *name, char *detail, size_t dl);
 
 /* Anti-rollback state (`vouch state`). */
 typedef void (*vouch_state_fn)(void *arg, const char *name, uint64_t version, const char *updated);
@@ -442,6 +484,15 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
 enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
 				   const char *relpath, int fd, unsigned flags,
 				   const struct vouch_subject *who, struct vouch_verdict *out);
+
+/* A refusal a front end makes itself, before any file can be verified (the
+ * shim: a file that cannot be located; vouchfs: a mount on the path): the
+ * mode applied (audit mode allows), the standard record written to syslog
+ * and the JSON log, counted like any other.  path is absolute (for the
+ * record); st may be NULL.  Returns true when the open may go on (audit
+ * mode). */
+bool vouch_ctx_refuse(struct vouch_ctx *ctx, enum vouch_cause cause, const char *path,
+		      const struct stat *st, const struct vouch_subject *who, const char *detail);
 
 /* Open relpath beneath root->fd as the verdict will look at it: no symlink
  * is followed at any level, unless the policy allows symlinks; then links

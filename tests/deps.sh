@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages named on the command line that are missing:
 # one `apt-get update`, then one `apt-get install` of exactly those.
 set -eu

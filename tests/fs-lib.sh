@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the fs-*.sh cases (vouchfs).  Source after lib.sh:
 #   . "$VOUCH_SRC/tests/lib.sh"; . "$VOUCH_SRC/tests/fs-lib.sh"
 # Every mount made through fs_mount is removed on exit, whatever happened

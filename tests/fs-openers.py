@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Many first opens at once, for the fs-* cases and bench/fs.sh.
 
 fs-openers.py N PATH [SMALL]

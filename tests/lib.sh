@@ -1,5 +1,6 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared shell helpers for tests/cases/*.sh.  The runner exports VOUCH_SRC,
-# VOUCH_BUILD (build dir, absolute), VOUCH_SHARED and TMPDIR (a fresh dir
+# VOUCH_BUILD (build dir, absolute), VOUCH_DATA and TMPDIR (a fresh dir
 # that is also the cwd).  Source it: . "$VOUCH_SRC/tests/lib.sh"
 set -u
 VOUCH=$VOUCH_BUILD/bin/vouch

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A private SoftHSM2 token for the PKCS#11 cases.  Source after lib.sh.
 # p11_token LABEL KEYLABEL: a token LABEL (PIN 1234) in $TMPDIR/tokens with an
 # ECDSA P-256 key pair KEYLABEL, its public key in $TMPDIR/KEYLABEL.pem, the

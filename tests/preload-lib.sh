@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up for the preload shim's cases (tests/cases/preload-*.sh).
 # Source after tests/lib.sh.  Gives:
 #   $PROT       a protected root holding m/ (a signed model) and t/ (signed,

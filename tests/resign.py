@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """resign.py - rewrite the signed statement of a vouch/OMS bundle for tests.
 
   resign.py IN OUT KEY CODE [noroot]
@@ -7,8 +8,8 @@ Decodes IN's DSSE payload, parses it into `st` and runs CODE (Python) with
 `st`, `raw` (None) and `dump(obj)` (vouch's compact, sorted serialization) in
 scope.  CODE edits `st`, or sets `raw` to exact payload bytes (for what JSON
 cannot express: invalid UTF-8, duplicate keys).  Unless "noroot" is given, the
-root subject digest is recomputed over predicate.resources (oms-spec §8) so
-the parser reaches the check under test.  Then, unless KEY is "-", the new
+root subject digest is recomputed over predicate.resources (docs/format.md,
+"Root digest") so the parser reaches the check under test.  Then, unless KEY is "-", the new
 payload is signed with KEY (an Ed25519 PEM private key) over the DSSE PAE
 with `openssl pkeyutl -sign -rawin`, so it is the parser and not the
 signature that rejects it.  KEY "-" keeps the old signature.  Writes OUT.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A real syslog receiver for tests: binds a Unix datagram socket (default
 /dev/log, which nothing else serves on this machine) and appends every record
 it receives, one per line, to FILE.  Usage: syslog-sink.py FILE [SOCKET]"""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h - what the `vouch` subcommands share: exit codes, messages, and the
  * trust options (-p / --trust / -c) that verify and inspect accept.
@@ -11,7 +12,14 @@
 
 enum { EXIT_VERIFIED = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_OPERATIONAL = 3 };
 
-#define DEFAULT_CONFIG "/etc/vouch/vouch.conf"
+#define DEFAULT_CONFIG VOUCH_DEFAULT_CONFIG
+
+/* The configuration read when no -c is given: $VOUCH_CONFIG if set (the
+ * preload shim reads it too, so both check one policy on a host), else
+ * DEFAULT_CONFIG.  Ignored under AT_SECURE (secure_getenv). */
+const char *config_default(void);
+/* Whether config_default() came from $VOUCH_CONFIG. */
+bool config_from_env(void);
 
 struct cmd {
 	const char *name;
@@ -26,6 +34,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_cosign(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_state(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 /* DIR for DIR/model.sig, F for F.sig, else NULL (malloc'd). */
 char *model_of_sig(const char *sig);
 
@@ -46,6 +55,10 @@ struct trust_opts {
 	bool have_trust;            /* -p or --trust given */
 	long threshold;             /* --threshold, 0 = from config */
 	bool record;                /* advance anti-rollback marks (verify --record) */
+	bool sign_off;              /* cosign: authenticity and expiry only (threshold 1,
+				     * no [models] bindings, no anti-rollback marks) */
+	bool no_bindings;           /* publish: [models] left out of the context and moved
+				     * to cfg.models, for the caller to check at the target */
 };
 #define TRUST_LONGOPTS \
 	{ "pubkey", required_argument, NULL, 'p' }, \

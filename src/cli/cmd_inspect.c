@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_inspect.c - `vouch inspect [--json] [--verify TRUST] SIG`: what a
  * signature says, clearly marked unverified unless --verify checked it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_keygen.c - `vouch keygen -o PREFIX [--no-passphrase | --passphrase-file FILE]`
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_sign.c - `vouch sign -k KEY|--pkcs11 URI|--signer-cmd CMD [options] PATH`
  */
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void help(void)
@@ -33,7 +35,9 @@ static void help(void)
 	       "      --symlink-root DIR    the root symlink targets must resolve inside\n"
 	       "      --threads N           hashing threads (default: one per core)\n"
 	       "  -h, --help                this text\n\n"
-	       "SOURCE_DATE_EPOCH, if set, fixes the signing time (reproducible signatures).\n",
+	       "SOURCE_DATE_EPOCH, if set, fixes the signing time (reproducible signatures).\n"
+	       "Cosignatures in SIG.d/ of the signature this replaces are removed (they sign\n"
+	       "the old payload): cosigners sign the new version again with vouch cosign.\n",
 	       (unsigned long long)VOUCH_DEFAULT_SHARD);
 }
 
@@ -50,6 +54,41 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+static void pruned(void *arg, const char *file)
+{
+	(void)arg;
+	msg("removed %s: it cosigned the previous signature", file);
+}
+
+/* Cosignatures of the payload just replaced count for nothing now; keeping
+ * them would leave a k-of-n model denied (`threshold`) with nothing to say
+ * why.  Remove them and tell the signer who must sign again. */
+static int prune_cosignatures(const char *path, const char *output)
+{
+	char err[512] = "", *sig = NULL;
+	struct stat st;
+	int n;
+
+	if (output)
+		sig = strdup(output);
+	else if (stat(path, &st) == 0 && asprintf(&sig, S_ISDIR(st.st_mode) ? "%s/model.sig" : "%s.sig",
+						    path) < 0)
+		sig = NULL;
+	if (!sig)
+		return 0;
+	n = vouch_cosign_prune(sig, pruned, NULL, err, sizeof(err));
+	if (n < 0) {
+		msg("%s", err);
+		free(sig);
+		return EXIT_OPERATIONAL;
+	}
+	if (n > 0)
+		msg("%d cosignature%s removed: with threshold > 1 this version loads only once the "
+		    "cosigners sign it again (vouch cosign -k KEY %s)", n, n == 1 ? "" : "s", sig);
+	free(sig);
+	return 0;
 }
 
 int cmd_sign(int argc, char **argv)
@@ -147,5 +186,5 @@ int cmd_sign(int argc, char **argv)
 	say("signed %s (version %" PRIu64 ", %s) with key %s", argv[optind], so.version, ts,
 	    vouch_key_id(vouch_signer_key(signer)));
 	vouch_signer_free(signer);
-	return 0;
+	return prune_cosignatures(argv[optind], so.output);
 }

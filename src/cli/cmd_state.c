@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_state.c - `vouch state show [NAME] | reset NAME`: the anti-rollback
  * high-water marks (one per model name) that vouchfs records.
@@ -13,7 +14,9 @@ static void help(void)
 	printf("Usage: vouch state [-c CONFIG | --state-dir DIR] show [NAME]\n"
 	       "       vouch state [-c CONFIG | --state-dir DIR] reset NAME\n\n"
 	       "Show the highest version accepted per model name, or forget it (reset is\n"
-	       "logged at severity alert: it lets an older signed version load again).\n");
+	       "logged at severity alert: it lets an older signed version load again).\n"
+	       "The marks are in the config's state_dir (default config: $VOUCH_CONFIG, else\n"
+	       DEFAULT_CONFIG ").\n");
 }
 
 struct show {
@@ -57,7 +60,7 @@ int cmd_state(int argc, char **argv)
 		return usage_error("state", "a verb is required: show or reset");
 	verb = argv[optind++];
 	if (!dir) {
-		const char *path = config ? config : DEFAULT_CONFIG;
+		const char *path = config ? config : config_default();
 		if (vouch_config_load(&cfg, path, err, sizeof(err)) || !cfg.state_dir) {
 			msg("%s", err[0] ? err : "no state_dir in the config (or give --state-dir DIR)");
 			vouch_config_clear(&cfg);

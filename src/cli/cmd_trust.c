@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_trust.c - `vouch trust list|add|revoke|remove [--trust DIR] [KEY]`
  */
@@ -14,7 +15,7 @@ static void help(void)
 	       "       vouch trust add    [--trust DIR | -c CONFIG] PUBKEY.pem\n"
 	       "       vouch trust revoke [--trust DIR | -c CONFIG] KEYID|PUBKEY.pem\n"
 	       "       vouch trust remove [--trust DIR | -c CONFIG] KEYID\n\n"
-	       "Manage the trust directory (default: `trust` in " DEFAULT_CONFIG ").\n"
+	       "Manage the trust directory (default: `trust` in $VOUCH_CONFIG, else " DEFAULT_CONFIG ").\n"
 	       "add copies the key in as KEYID.pem (0644; a KEYID.ini beside it may set\n"
 	       "not_before, not_after and models = GLOB,...); revoke appends the id to the\n"
 	       "`revoked` list, so every signature by that key fails (revoked-key) once vouchfs\n"
@@ -60,7 +61,7 @@ int cmd_trust(int argc, char **argv)
 		return usage_error("trust", "a verb is required: list, add, revoke or remove");
 	verb = argv[optind++];
 	if (!dir) {
-		const char *path = config ? config : DEFAULT_CONFIG;
+		const char *path = config ? config : config_default();
 		if (vouch_config_load(&cfg, path, err, sizeof(err))) {
 			msg("%s (or give --trust DIR)", err);
 			return EXIT_OPERATIONAL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_verify.c - `vouch verify (-p KEY | --trust DIR | -c CONFIG) [-s SIG] PATH`
  */
@@ -23,7 +24,7 @@ static void help(void)
 	       "      --identity ID          ...whose certificate names this identity (email/URI)\n"
 	       "      --issuer URL           ...issued after login at this OIDC issuer\n"
 	       "  -c, --config FILE          read trust and policy from FILE (default, when no\n"
-	       "                             key is given: " DEFAULT_CONFIG ")\n"
+	       "                             key is given: $VOUCH_CONFIG, else " DEFAULT_CONFIG ")\n"
 	       "  -s, --signature SIG        the signature file (default PATH.sig / PATH/model.sig)\n"
 	       "      --threshold K          require K distinct trusted signers\n"
 	       "      --expect-name NAME     require the signed model name to be NAME\n"

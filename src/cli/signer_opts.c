@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * signer_opts.c - parse and load the signer options (-k, --pkcs11,
  * --signer-cmd) that `vouch sign` and `vouch cosign` share; see

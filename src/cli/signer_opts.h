@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * signer_opts.h - the options that choose who signs, shared by `vouch sign`
  * and `vouch cosign`: a key file (-k), a PKCS#11 token (--pkcs11), or an

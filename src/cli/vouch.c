@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vouch.c - the `vouch` command: a table of subcommands, each in its own
  * cmd_*.c file.  Only main() exits; exit codes are 0 verified, 1
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 static const struct cmd commands[] = {
 	{ "keygen",  cmd_keygen,  "make an Ed25519 key pair (PREFIX.pub, PREFIX.key)" },
@@ -19,6 +21,7 @@ static const struct cmd commands[] = {
 	{ "cosign",  cmd_cosign,  "add a signer's sign-off to a signed model (k-of-n)" },
 	{ "trust",   cmd_trust,   "list, add, revoke or remove trusted keys" },
 	{ "state",   cmd_state,   "show or reset the anti-rollback version marks" },
+	{ "publish", cmd_publish, "put a signed model in place atomically (under a vouchfs mount too)" },
 };
 
 /* One line: prefix, then the formatted text escaped as a whole
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("vouch 0.1\n");
+		printf("vouch %s\n", VOUCH_VERSION);
 		return 0;
 	}
 	if (vouch_init() < 0) {
@@ -103,6 +106,22 @@ int main(int argc, char **argv)
 	msg("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+/* ---- the configuration ---- */
+
+const char *config_default(void)
+{
+	return config_from_env() ? secure_getenv("VOUCH_CONFIG") : DEFAULT_CONFIG;
+}
+
+bool config_from_env(void)
+{
+	/* secure_getenv is already NULL under AT_SECURE; the auxv check
+	 * states the intent, as in the shim. */
+	const char *p = getauxval(AT_SECURE) ? NULL : secure_getenv("VOUCH_CONFIG");
+
+	return p && *p;
 }
 
 /* ---- trust options ---- */
@@ -188,12 +207,13 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 		return usage_error(cmd, "--identity and --issuer need --sigstore-root (a Sigstore "
 				   "trusted_root.json)");
 	if (!path && !t->have_trust)
-		path = DEFAULT_CONFIG;
+		path = config_default();
 	if (path) {
 		ret = vouch_config_load(&cfg, path, err, sizeof(err));
 		if (ret) {
 			if (ret == -ENOENT && !t->config)
-				msg("no trust given (-p KEY, --trust DIR, --ca ROOT or --sigstore-root ...) and %s: %s", path, strerror(-ret));
+				msg("no trust given (-p KEY, --trust DIR, --ca ROOT or --sigstore-root ...) and %s%s: %s",
+				    path, config_from_env() ? " (VOUCH_CONFIG)" : "", strerror(-ret));
 			else
 				msg("%s", err);
 			vouch_config_clear(&cfg);
@@ -222,6 +242,36 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 	}
 	if (t->threshold)
 		cfg.threshold = (unsigned)t->threshold;
+	if (t->sign_off) {
+		/* A cosigner vouches for the primary's payload: who signed it and
+		 * whether it expired.  How many must sign, where it may be served
+		 * and which version a host has seen are for verify, publish and
+		 * the mount: with threshold = k the primary alone never meets it. */
+		cfg.threshold = 1;
+		free(cfg.state_dir);
+		cfg.state_dir = NULL;
+	}
+	if (t->no_bindings && !t->sign_off) {
+		/* Kept for the caller (t->cfg, freed with it), not the context. */
+		t->cfg.models = cfg.models;
+		t->cfg.nmodels = cfg.nmodels;
+		t->cfg.require_binding = cfg.require_binding;
+		cfg.models = NULL;
+		cfg.nmodels = 0;
+		cfg.require_binding = false;
+	}
+	if (t->sign_off) {
+		for (size_t i = 0; i < cfg.nmodels; i++) {
+			for (size_t k = 0; k < cfg.models[i].nnames; k++)
+				free(cfg.models[i].names[k]);
+			free(cfg.models[i].names);
+			free(cfg.models[i].glob);
+		}
+		free(cfg.models);
+		cfg.models = NULL;
+		cfg.nmodels = 0;
+		cfg.require_binding = false;
+	}
 	/* Every verification is audited; a user who cannot append to the
 	 * host's JSON log still gets the syslog record. */
 	cfg.audit_optional = true;

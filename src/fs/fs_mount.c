@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fs_mount.c - pinning the source, mounting, stacking and unmounting.
  *
@@ -20,7 +21,6 @@
  */
 #include "vouchfs_i.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -121,35 +121,9 @@ static int mount_top(const char *path, char *fstype, size_t typelen, unsigned *m
 
 char *vouchfs_pin_path(const char *mountpoint)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *s = mountpoint;
-	char *out, *d;
-
-	/* systemd-escape style: one flat, unambiguous name per path. */
-	out = malloc(sizeof(VOUCHFS_PIN_DIR) + 1 + 4 * strlen(s) + 2);
-	if (!out)
-		return NULL;
-	d = out + sprintf(out, "%s/", VOUCHFS_PIN_DIR);
-	while (*s == '/')
-		s++;
-	if (!*s)
-		*d++ = '-';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '/') {
-			*d++ = '-';
-		} else if (isalnum(c) || c == '_' || (c == '.' && d[-1] != '/')) {
-			*d++ = (char)c;
-		} else {
-			*d++ = '\\';
-			*d++ = 'x';
-			*d++ = hex[c >> 4];
-			*d++ = hex[c & 15];
-		}
-	}
-	*d = '\0';
-	return out;
+	/* libvouch names it (VOUCH_PIN_DIR is VOUCHFS_PIN_DIR): `vouch publish`
+	 * finds the backing store of an in-place mount there. */
+	return vouch_pin_path(mountpoint);
 }
 
 /* VOUCHFS_PIN_DIR must be a root-owned directory nobody else can write,

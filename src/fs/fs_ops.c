@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fs_ops.c - vouchfs's FUSE operations (low-level API).
  *
@@ -316,7 +317,8 @@ static void vouchfs_init(void *userdata, struct fuse_conn_info *conn)
 	vouchfs_notify_ready();
 }
 
-/* The attributes a client sees for relpath.  A symlink is never shown as
+/* The attributes a client sees for relpath: directories and regular files
+ * as they are; nothing else is ever shown as what it is.  A symlink is never shown as
  * one: the client's kernel would follow it and open the target's name, so
  * the verdict would be made on the wrong name.  It is shown as a regular
  * file: with the target's attributes when the policy allows it and it
@@ -329,8 +331,19 @@ static int attr_of(const char *relpath, struct stat *st)
 	int ret, fd;
 
 	ret = stat_beneath(relpath, st);
-	if (ret < 0 || !S_ISLNK(st->st_mode))
+	if (ret < 0 || S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
 		return ret;
+	if (!S_ISLNK(st->st_mode)) {
+		/* A FIFO, socket or device planted in the tree: shown as such,
+		 * the client's kernel would open it itself (a FIFO even for
+		 * writing, through a read-only mount) and vouchfs would never
+		 * decide.  An empty regular file whose open reaches us and is
+		 * denied as `symlink` ("not a regular file"). */
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = 0;
+		st->st_rdev = 0;
+		return 0;
+	}
 	fd = vouch_open_name(g_fs.ctx, &root, relpath, O_PATH);
 	if (fd >= 0) {
 		ret = fstat(fd, &tst);
@@ -495,8 +508,9 @@ static void vouchfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t o
 		}
 		memset(&st, 0, sizeof(st));
 		st.st_ino = d->entry->d_ino;
-		/* Links are shown as regular files (attr_of). */
-		st.st_mode = (mode_t)(d->entry->d_type == DT_LNK ? DT_REG : d->entry->d_type) << 12;
+		/* Links, FIFOs, sockets and devices are shown as regular files (attr_of). */
+		st.st_mode = (mode_t)(d->entry->d_type == DT_DIR || d->entry->d_type == DT_UNKNOWN ?
+				      d->entry->d_type : DT_REG) << 12;
 		entsize = fuse_add_direntry(req, p, rem, d->entry->d_name, &st,
 					    d->entry->d_off);
 		if (entsize > rem)
@@ -624,16 +638,24 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		 * the link itself to the verdict, which denies it and says why. */
 		fd = open_beneath(n->relpath, O_PATH | O_NOFOLLOW);
 	}
+	fill_subject(req, &who, comm, sizeof(comm));
 	if (fd < 0) {
 		err = -fd;
 		if (err == ELOOP || err == EXDEV) {
-			vouchfs_log("%s/%s: open refused: symlink or mount on the path",
-				    g_fs.source, n->relpath);
-			err = EACCES;
+			/* A mount (or a link swapped in) on the path: never crossed. */
+			char *full = NULL;
+			bool allow;
+
+			if (asprintf(&full, "%s/%s", g_fs.source, n->relpath) < 0)
+				full = NULL;
+			allow = vouch_ctx_refuse(g_fs.ctx, VOUCH_CAUSE_SYMLINK, full ? full : n->relpath,
+						 NULL, &who, "a mount or a symlink on the path");
+			free(full);
+			atomic_fetch_add(&n_deny, !allow);
+			err = EACCES;   /* even in audit mode: there is no file to serve */
 		}
 		goto fail;
 	}
-	fill_subject(req, &who, comm, sizeof(comm));
 	memset(&v, 0, sizeof(v));
 	vouch_verify_fd(g_fs.ctx, &root, n->relpath, fd, &who, &v);
 	atomic_fetch_add(&n_open, 1);

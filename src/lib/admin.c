@@ -1,15 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * admin.c - what `vouch trust` and `vouch state` change on disk: the trust
  * directory (KEYID.pem files, KEY.ini beside them, the `revoked` list) and
  * the anti-rollback state directory.  Every write is atomic and keeps the
  * modes vouch requires when it loads them (root-owned, not group/world
  * writable), so a half-done change can never weaken or break policy.
+ * Also the small pieces of policy and naming `vouch publish` and vouchfs
+ * share (the [models] rule alone, the in-place pin's path).
  */
 #include "verify_i.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,4 +300,66 @@ int vouch_state_reset(const char *state_dir, const char *name, char *err, size_t
 		vouch_audit_free(a);
 	}
 	return 0;
+}
+
+char *vouch_pin_path(const char *mountpoint)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *s = mountpoint;
+	char *out, *d;
+
+	/* systemd-escape style: one flat, unambiguous name per path. */
+	out = malloc(sizeof(VOUCH_PIN_DIR) + 1 + 4 * strlen(s) + 2);
+	if (!out)
+		return NULL;
+	d = out + sprintf(out, "%s/", VOUCH_PIN_DIR);
+	while (*s == '/')
+		s++;
+	if (!*s)
+		*d++ = '-';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '/') {
+			*d++ = '-';
+		} else if (isalnum(c) || c == '_' || (c == '.' && d[-1] != '/')) {
+			*d++ = (char)c;
+		} else {
+			*d++ = '\\';
+			*d++ = 'x';
+			*d++ = hex[c >> 4];
+			*d++ = hex[c & 15];
+		}
+	}
+	*d = '\0';
+	return out;
+}
+
+enum vouch_cause vouch_binding_check(const struct vouch_config *cfg, const char *fullpath,
+				     const char *name, char *detail, size_t dl)
+{
+	bool bound = false;
+
+	for (size_t i = 0; i < cfg->nmodels; i++) {
+		const struct vouch_binding *bind = &cfg->models[i];
+		bool allowed = false;
+
+		/* The glob may name the model directory or any file below it. */
+		if (fnmatch(bind->glob, fullpath, FNM_PATHNAME) &&
+		    fnmatch(bind->glob, fullpath, FNM_PATHNAME | FNM_LEADING_DIR))
+			continue;
+		bound = true;
+		for (size_t k = 0; k < bind->nnames && !allowed; k++)
+			allowed = !fnmatch(bind->names[k], name, 0);
+		if (!allowed) {
+			verr(detail, dl, 0, "model %s may not be served at %s ([models] %s)", name,
+			     fullpath, bind->glob);
+			return VOUCH_CAUSE_NAME_MISMATCH;
+		}
+	}
+	if (cfg->require_binding && !bound) {
+		verr(detail, dl, 0, "no [models] entry covers %s (require_binding = yes)", fullpath);
+		return VOUCH_CAUSE_NAME_MISMATCH;
+	}
+	return VOUCH_CAUSE_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * audit.c - one record per decision, to syslog (ident "vouch", facility
  * authpriv; deny = LOG_ALERT) and optionally to a JSON-lines file.
@@ -526,13 +527,13 @@ void vouch_audit_free(struct vouch_audit *a)
 
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	if (a->started && a->owner != getpid()) {
-		/* A forked child freeing its parent's sink: the sender is not
-		 * here, and its state is the parent's.  Leave it be. */
-		pthread_mutex_unlock(&a->lock);
+	/* A forked child freeing its parent's sink: the sender is not here,
+	 * and may have held a->lock when the process forked.  Read without
+	 * the lock (the child is the only thread that can see this object
+	 * now) and leave it be: leaked, never locked. */
+	if (__atomic_load_n(&a->started, __ATOMIC_ACQUIRE) && a->owner != getpid())
 		return;
-	}
+	pthread_mutex_lock(&a->lock);
 	if (a->started) {
 		struct timespec dl;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * audit_i.h - the audit sink: syslog records and JSON lines (audit.c).
  */

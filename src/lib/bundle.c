@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bundle.c - the signature format: Sigstore bundle v0.3 -> DSSE envelope ->
- * in-toto Statement v1 -> OMS predicate (oms-spec.md §1-§8, §11).  One parser
- * for vouch's own bundles and for the reference tool's; it checks structure
- * and internal consistency (root digest, names, shard tiling) but trusts
- * nothing: authentication is verify.c's job.
+ * in-toto Statement v1 -> OMS predicate (docs/format.md, "Bundle" to
+ * "Ignored paths", and "What is refused").  One parser for vouch's own
+ * bundles and for the reference tool's; it checks structure and internal
+ * consistency (root digest, names, shard tiling) but trusts nothing:
+ * authentication is verify.c's job.
  */
 #include "bundle_i.h"
 
@@ -449,6 +451,24 @@ void vouch_bundle_free(struct vouch_bundle *b)
 	free(bp);
 }
 
+/* The bundle versions Sigstore clients define, and nothing else: the
+ * version decides which log evidence a keyless bundle must carry
+ * (interop_sigstore.c), so an unknown label is not read as a known one. */
+static bool media_known(const char *media)
+{
+	static const char *const known[] = {
+		VOUCH_BUNDLE_MEDIA,
+		"application/vnd.dev.sigstore.bundle+json;version=0.1",
+		"application/vnd.dev.sigstore.bundle+json;version=0.2",
+		"application/vnd.dev.sigstore.bundle+json;version=0.3",
+	};
+
+	for (size_t i = 0; media && i < ARRAY_SIZE(known); i++)
+		if (!strcmp(media, known[i]))
+			return true;
+	return false;
+}
+
 /* Parse one Sigstore bundle's envelope: payload, type and its one signature. */
 static enum vouch_cause parse_envelope(json_t *root, const char *source, uint8_t **payload,
 				       size_t *plen, char **ptype, struct vouch_signature *sig,
@@ -460,9 +480,8 @@ static enum vouch_cause parse_envelope(json_t *root, const char *source, uint8_t
 	if (!json_is_object(root))
 		return bad(err, errlen, "%s", "not a JSON object");
 	media = jstr(root, "mediaType");
-	if (!media || (strcmp(media, VOUCH_BUNDLE_MEDIA) &&
-		       strncmp(media, "application/vnd.dev.sigstore.bundle+json;version=0.", 51)))
-		return bad(err, errlen, "%s", "mediaType is not a Sigstore bundle v0.x");
+	if (!media_known(media))
+		return bad(err, errlen, "%s", "mediaType is not a Sigstore bundle v0.1, v0.2 or v0.3");
 	vm = json_object_get(root, "verificationMaterial");
 	env = json_object_get(root, "dsseEnvelope");
 	if (!json_is_object(vm))
@@ -497,9 +516,13 @@ static enum vouch_cause parse_envelope(json_t *root, const char *source, uint8_t
 		hint = jstr(pk, "hint");
 		if (hint && strlen(hint) == VOUCH_KEYID_LEN)
 			memcpy(sig->hint, hint, VOUCH_KEYID_LEN + 1);
-	} else if (json_object_get(vm, "x509CertificateChain")) {
+	} else if (json_object_get(vm, "x509CertificateChain") &&
+		   json_array_size(json_object_get(vm, "tlogEntries")) == 0) {
 		sig->material = strdup("x509-chain");
-	} else if (json_object_get(vm, "certificate")) {
+	} else if (json_object_get(vm, "x509CertificateChain") || json_object_get(vm, "certificate")) {
+		/* A chain with log entries is a keyless bundle of the older
+		 * form (v0.1/v0.2), verified as one (interop.c decides the
+		 * same way): label it by the path it takes. */
 		sig->material = strdup("sigstore");
 	} else {
 		return bad(err, errlen, "%s", "verificationMaterial has no key, certificate chain or certificate");
@@ -728,7 +751,11 @@ void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle
 		char err[200], src[PATH_MAX], line[PATH_MAX + 300];
 		enum vouch_cause c;
 
-		if (de->d_name[0] == '.')
+		size_t nl = strlen(de->d_name);
+
+		/* Only *.sig files are cosignatures: the same rule that decides
+		 * which names are served unverified as signatures (name.c). */
+		if (de->d_name[0] == '.' || nl <= 4 || strcmp(de->d_name + nl - 4, ".sig"))
 			continue;
 		snprintf(src, sizeof(src), "%s/%s", dpath, de->d_name);
 		c = vouch_bundle_load(dfd, de->d_name, &cb, err, sizeof(err));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bundle_i.h - private view of a parsed bundle: the resource index that
  * vouch_bundle_find() searches, and the helpers sign.c and verify.c share.

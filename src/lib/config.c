@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c - /etc/vouch/vouch.conf (INI, read with inih; see vouch.conf(5)).
  * The file decides what a host protects, so a file anyone but root could
@@ -26,6 +27,10 @@ void vouch_config_init(struct vouch_config *cfg)
 	cfg->mode = VOUCH_MODE_ENFORCE;
 	cfg->threshold = 1;
 	cfg->clock_skew = 300;
+	/* vouchfs serves every user, file modes applying (default_permissions
+	 * is always set): without it a service user's EACCES comes from the
+	 * kernel, is never logged, and looks exactly like a deny. */
+	cfg->allow_other = true;
 }
 
 static void free_list(char **list, size_t n)
@@ -44,6 +49,7 @@ void vouch_config_clear(struct vouch_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->audit_log);
 	free_list(cfg->cas, cfg->ncas);
+	free_list(cfg->ca_identity, cfg->nca_identity);
 	free(cfg->sigstore_root);
 	free(cfg->sigstore_identity);
 	free(cfg->sigstore_issuer);
@@ -210,6 +216,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 		} else if (!strcmp(key, "ca")) {
 			why = "ca must be absolute PEM file paths separated by ':'";
 			if (add_split(&c->cas, &c->ncas, value, ':', true) || !c->ncas)
+				goto bad;
+		} else if (!strcmp(key, "ca_identity")) {
+			/* ',' separates: a URI glob holds ':' */
+			why = "ca_identity must be SAN/CN globs separated by ','";
+			if (add_split(&c->ca_identity, &c->nca_identity, value, ',', false) ||
+			    !c->nca_identity)
 				goto bad;
 		} else if (!strcmp(key, "sigstore_root")) {
 			why = "sigstore_root must be an absolute path to a trusted_root.json";
@@ -674,6 +686,7 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	ret |= dup_str(&dst->sigstore_issuer, src->sigstore_issuer);
 	ret |= dup_str(&dst->symlink_root, src->symlink_root);
 	ret |= dup_list(&dst->cas, &dst->ncas, src->cas, src->ncas);
+	ret |= dup_list(&dst->ca_identity, &dst->nca_identity, src->ca_identity, src->nca_identity);
 	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);
 	ret |= dup_list(&dst->pubkeys, &dst->npubkeys, src->pubkeys, src->npubkeys);
 	if (src->nmodels) {

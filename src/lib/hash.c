@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hash.c - SHA-256 of file ranges through OpenSSL EVP (which uses the CPU's
  * SHA extensions), and a worker pool that spreads files and shards over the

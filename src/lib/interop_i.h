@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * interop_i.h - certificate-based signers of OMS bundles (oms-spec §5, §6).
+ * interop_i.h - certificate-based signers of OMS bundles (docs/format.md,
+ * "Certificate chain", "Sigstore keyless" and "Timestamps").
  *
  * Owns: trust anchors for X.509 chains (--ca) and for Sigstore keyless
  * signing (--sigstore-root, --identity, --issuer), and turning a bundle's
@@ -34,17 +36,51 @@
 #define INTEROP_ROOT_MAX      (4u << 20)
 #define INTEROP_CAFILE_MAX    (4u << 20)
 
+/* An identity (SAN, CN or subject DN) longer than this is cut there: two
+ * that differ only beyond it count as one signer, never as two. */
+#define INTEROP_ID_MAX        256
+
 struct vouch_sigstore_root;     /* parsed trusted_root.json (interop_sigstore.c) */
 
+/* One --ca file: its certificates, to tell which file a chain ended at (its
+ * window, roles and threshold slot are the caller's, by index). */
+struct vouch_ca_file {
+	STACK_OF(X509) *certs;
+};
+
 struct vouch_anchors {
-	X509_STORE *cas;                     /* --ca files, or NULL */
+	X509_STORE *cas;                     /* every --ca certificate, or NULL */
+	struct vouch_ca_file *ca_files;      /* the same, per file, in the order added */
+	size_t nca_files;
+	char **ca_identity;                  /* globs a CA-issued leaf's SAN/CN must match */
+	size_t nca_identity;                 /* 0: any leaf the CA issued (counted by subject) */
 	struct vouch_sigstore_root *sigstore; /* --sigstore-root, or NULL */
 	char *identity;                      /* --identity: required SAN (email or URI) */
 	char *issuer;                        /* --issuer: required OIDC issuer URL */
-	/* X.509 chains: false (default) verifies the chain at the leaf's
-	 * notBefore as model_signing does; true verifies it at the current time,
-	 * so a signature stops verifying once any certificate has expired. */
+	/* X.509 chains are verified at every time an RFC 3161 timestamp in the
+	 * bundle proves (against the Sigstore root's timestamp authorities),
+	 * else at the current time.  true: always at the current time, any
+	 * timestamp ignored.  (model_signing verifies at the leaf's notBefore,
+	 * so an expired or compromised leaf verifies forever; vouch never does.) */
 	bool ca_check_now;
+};
+
+/* Who a certificate-based signature is from, as the verification path that
+ * was actually taken established it: what the caller counts as one signer
+ * and checks revocation against. */
+struct vouch_cert_signer {
+	bool sigstore;                       /* keyless (Fulcio + Rekor), else a --ca chain */
+	/* sigstore: the configured identity.  x509: the leaf SAN (or, with no
+	 * SAN, CN) that matched a ca_identity glob; with no ca_identity, the
+	 * leaf's subject DN (RFC 2253), or its first SAN if the subject is empty. */
+	char identity[INTEROP_ID_MAX];
+	bool identity_is_dn;                 /* identity is a subject DN */
+	size_t ca_file;                      /* x509: index of the --ca file the chain ends at */
+	/* Hex SHA-256 of each verified certificate's SubjectPublicKeyInfo (a key
+	 * id) and of its DER (a fingerprint), leaf first: a `revoked` entry
+	 * matching any of them revokes the signature. */
+	char revoke[2 * (INTEROP_CHAIN_MAX + 1)][VOUCH_KEYID_LEN + 1];
+	size_t nrevoke;
 };
 
 /* Zero the anchors (nothing configured). */
@@ -57,6 +93,12 @@ int  vouch_anchors_add_ca(struct vouch_anchors *a, const char *pem_path,
  * file must parse: a trust file we only half understand is refused. */
 int  vouch_anchors_load_sigstore(struct vouch_anchors *a, const char *trusted_root_json,
 				 char *err, size_t errlen);
+/* Pin the identities CA-issued leaves may have: fnmatch(3) globs (no flags:
+ * case-sensitive, '*' also matches '@', '.' and '/') over the leaf's SAN
+ * email/URI/DNS values, or its subject CNs when it has none of those.
+ * Replaces an earlier list; n == 0 removes the pin. */
+int  vouch_anchors_set_ca_identity(struct vouch_anchors *a, char *const *globs, size_t n,
+				   char *err, size_t errlen);
 /* Set the Sigstore identity policy (both strings copied; either may be NULL
  * to leave that one unchanged). */
 int  vouch_anchors_set_policy(struct vouch_anchors *a, const char *identity,
@@ -66,24 +108,41 @@ void vouch_anchors_clear(struct vouch_anchors *a);
 
 /* Authenticate the signer of one bundle from its verificationMaterial.
  *
- *  - x509CertificateChain (oms-spec §5): the chain must reach a --ca anchor
- *    (verified at the leaf's notBefore unless a->ca_check_now); the leaf must
- *    have keyUsage digitalSignature or EKU codeSigning and an EC P-256/384/521
- *    key.  *signed_time = leaf notBefore (the bundle carries no trusted time).
- *  - certificate (+ tlogEntries; or a legacy chain with tlogEntries), §6: a
- *    Rekor v1 entry matching this payload and signature with a valid SET
- *    and/or RFC 3161 timestamps, inclusion proof and checkpoint; the Fulcio
- *    chain, SCT and identity/issuer policy at every verified time.
+ *  - x509CertificateChain without log entries (docs/format.md,
+ *    "Certificate chain"): the chain must reach a --ca anchor, verified at
+ *    each time a bundled RFC 3161 timestamp proves (timestamp authorities
+ *    of the Sigstore root, if one is loaded), else now; the leaf needs
+ *    keyUsage digitalSignature or EKU codeSigning, and every usage
+ *    extension it has must allow code signing (keyUsage with
+ *    digitalSignature, EKU with codeSigning); its SAN/CN must match
+ *    ca_identity when that is set; EC P-256/384/521 key.  *signed_time =
+ *    the first time the chain was verified at.
+ *  - certificate (+ tlogEntries; or a legacy chain with tlogEntries),
+ *    "Sigstore keyless": a Rekor v1 entry matching this payload and
+ *    signature, with a valid SET (required in a v0.1 bundle) and an
+ *    inclusion proof with its signed checkpoint (required from v0.2 on),
+ *    and RFC 3161 timestamps; the Fulcio chain, SCT and identity/issuer
+ *    policy at every verified time.
  *    *signed_time = the SET's integratedTime, else the first TSA time.
  *
  * bundle: the whole parsed bundle; payload: the decoded DSSE payload; sig:
  * the decoded DSSE signature (signatures[0]).  On VOUCH_CAUSE_OK *key is the
- * leaf's public key (free with vouch_key_free); the caller must still verify
- * sig over the PAE with it.  Otherwise *key is NULL and err says what failed:
- * BAD_SIGNATURE (log entry, SET, proof, checkpoint, SCT, timestamp do not
- * verify or do not match), UNTRUSTED_KEY (no anchor / chain / identity /
- * issuer), EXPIRED (certificate not valid at the verified time), MALFORMED,
- * UNSUPPORTED (Rekor v2 entries, RSA leaves, ...). */
+ * leaf's public key (free with vouch_key_free) and *who (if not NULL) says
+ * who signed; the caller must still verify sig over the PAE with the key.
+ * Otherwise *key is NULL and err says what failed: BAD_SIGNATURE (log
+ * entry, SET, proof, checkpoint, SCT, timestamp do not verify or do not
+ * match), UNTRUSTED_KEY (no anchor / chain / usage / identity / issuer),
+ * EXPIRED (certificate not valid at the verified time), MALFORMED (also: the
+ * log evidence the bundle version requires is missing), UNSUPPORTED (Rekor
+ * v2 entries, RSA leaves, ...). */
+enum vouch_cause vouch_interop_authenticate_signer(const json_t *bundle,
+						   const uint8_t *payload, size_t payload_len,
+						   const uint8_t *sig, size_t siglen,
+						   const struct vouch_anchors *a,
+						   struct vouch_key **key, int64_t *signed_time,
+						   struct vouch_cert_signer *who,
+						   char *err, size_t errlen);
+/* The same without *who. */
 enum vouch_cause vouch_interop_authenticate(const json_t *bundle,
 					    const uint8_t *payload, size_t payload_len,
 					    const uint8_t *sig, size_t siglen,
@@ -110,12 +169,22 @@ enum vouch_cause interop_leaf_key(X509 *leaf, bool ec_only, struct vouch_key **k
 int interop_read(const char *path, size_t max, uint8_t **buf, size_t *len,
 		 char *err, size_t errlen);
 
+/* Record x's key id and fingerprint in who->revoke (while there is room). */
+void interop_revoke_ids(X509 *x, struct vouch_cert_signer *who);
+
 void vouch_sigstore_root_free(struct vouch_sigstore_root *r);
+/* Verify every RFC 3161 timestamp of verificationMaterial vm (over sig)
+ * against the root's timestamp authorities; each adds its time to times[]
+ * (room for INTEROP_TSTAMPS_MAX).  Any that does not verify: BAD_SIGNATURE. */
+enum vouch_cause interop_timestamps(const json_t *vm, const uint8_t *sig, size_t siglen,
+				    const struct vouch_sigstore_root *root,
+				    int64_t *times, size_t *ntimes, char *err, size_t errlen);
 enum vouch_cause interop_sigstore_authenticate(const json_t *bundle, X509 *leaf,
 					       const uint8_t *payload, size_t payload_len,
 					       const uint8_t *sig, size_t siglen,
 					       const struct vouch_anchors *a,
 					       struct vouch_key **key, int64_t *signed_time,
+					       struct vouch_cert_signer *who,
 					       char *err, size_t errlen);
 
 #endif /* INTEROP_I_H */

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * interop_sigstore.c - Sigstore keyless bundles (oms-spec §6), verified
- * offline against a trusted_root.json the user supplies.
+ * interop_sigstore.c - Sigstore keyless bundles (docs/format.md, "Sigstore
+ * keyless" and "Timestamps"), verified offline against a trusted_root.json
+ * the user supplies.
  *
  * Owns: parsing the trusted root; checking one Rekor v1 `dsse` entry (body
  * matches the bundle, SET, inclusion proof, signed checkpoint), RFC 3161
@@ -51,7 +53,8 @@ struct vouch_sigstore_root {
 	size_t ncas, ntsas;
 };
 
-/* Bundles of this media type predate mandatory inclusion proofs. */
+/* Bundles of this media type predate inclusion proofs: their entry must
+ * carry a SET instead (later versions must carry a proof). */
 #define BUNDLE_V01 "application/vnd.dev.sigstore.bundle+json;version=0.1"
 #define OID_ISSUER_V2 "1.3.6.1.4.1.57264.1.8"   /* DER UTF8String */
 #define OID_ISSUER_V1 "1.3.6.1.4.1.57264.1.1"   /* raw bytes (deprecated) */
@@ -594,6 +597,8 @@ static enum vouch_cause check_tlog(const json_t *bundle, const json_t *entry, X5
 	const char *kind = json_string_value(json_object_get(kv, "kind"));
 	const char *ver = json_string_value(json_object_get(kv, "version"));
 	const char *mt = json_string_value(json_object_get(bundle, "mediaType"));
+	/* bundle.c admits only the known media types, so this is exact */
+	bool v01 = mt && !strcmp(mt, BUNDLE_V01);
 	const struct ss_log *log;
 	enum vouch_cause rc = VOUCH_CAUSE_MALFORMED;
 	uint8_t *id = NULL, *body = NULL;
@@ -668,9 +673,18 @@ static enum vouch_cause check_tlog(const json_t *bundle, const json_t *entry, X5
 				 err, errlen);
 		if (rc)
 			goto out;
-	} else if (!mt || strcmp(mt, BUNDLE_V01)) {
+	} else if (!v01) {
 		/* sigstore clients require a proof from bundle v0.2 on */
 		rc = verr(err, errlen, VOUCH_CAUSE_MALFORMED, WHAT ": log entry has no inclusion proof");
+		goto out;
+	}
+	/* A v0.1 bundle predates inclusion proofs: its SET is what shows the
+	 * entry was logged.  Without this, relabelling any bundle v0.1 and
+	 * deleting both would leave a signature no log ever saw, admitted on an
+	 * RFC 3161 time alone. */
+	if (v01 && !*has_time) {
+		rc = verr(err, errlen, VOUCH_CAUSE_MALFORMED,
+			  WHAT ": a v0.1 bundle's log entry must carry a signed entry timestamp (inclusionPromise)");
 		goto out;
 	}
 	rc = VOUCH_CAUSE_OK;
@@ -726,9 +740,9 @@ out:
 }
 
 /* Every RFC 3161 token in the bundle must verify; each adds a trusted time. */
-static enum vouch_cause check_timestamps(const json_t *vm, const uint8_t *sig, size_t siglen,
-					 const struct vouch_sigstore_root *root,
-					 int64_t *times, size_t *ntimes, char *err, size_t errlen)
+enum vouch_cause interop_timestamps(const json_t *vm, const uint8_t *sig, size_t siglen,
+				    const struct vouch_sigstore_root *root,
+				    int64_t *times, size_t *ntimes, char *err, size_t errlen)
 {
 	const json_t *arr = json_object_get(json_object_get(vm, "timestampVerificationData"),
 					    "rfc3161Timestamps");
@@ -1052,6 +1066,7 @@ enum vouch_cause interop_sigstore_authenticate(const json_t *bundle, X509 *leaf,
 					       const uint8_t *sig, size_t siglen,
 					       const struct vouch_anchors *a,
 					       struct vouch_key **key, int64_t *signed_time,
+					       struct vouch_cert_signer *who,
 					       char *err, size_t errlen)
 {
 	const json_t *vm = json_object_get(bundle, "verificationMaterial");
@@ -1087,7 +1102,7 @@ enum vouch_cause interop_sigstore_authenticate(const json_t *bundle, X509 *leaf,
 		goto out;
 	if (has_set)
 		times[ntimes++] = itime;
-	rc = check_timestamps(vm, sig, siglen, a->sigstore, times + ntimes, &nts, err, errlen);
+	rc = interop_timestamps(vm, sig, siglen, a->sigstore, times + ntimes, &nts, err, errlen);
 	if (rc)
 		goto out;
 	ntimes += nts;
@@ -1119,6 +1134,11 @@ enum vouch_cause interop_sigstore_authenticate(const json_t *bundle, X509 *leaf,
 	rc = interop_leaf_key(leaf, false, key, WHAT, err, errlen);
 	if (rc)
 		goto out;
+	/* One identity is one signer, however many certificates (and bundle
+	 * forms) it signed with: Fulcio keys are fresh per signature. */
+	who->sigstore = true;
+	snprintf(who->identity, sizeof(who->identity), "%s", a->identity);
+	interop_revoke_ids(leaf, who);
 	*signed_time = times[0];
 out:
 	X509_free(issuer);

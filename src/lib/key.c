@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * key.c - public keys (Ed25519, ECDSA P-256/384/521), key ids and OMS hints,
  * signature checks, key generation, encrypted secret-key files, passphrases
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -93,11 +95,47 @@ char *vouch_key_pem(const struct vouch_key *k)
 	return out;
 }
 
+/* The one encoding a key id is taken from: named curve, uncompressed point.
+ * A key read from a file keeps the form it was written in (explicit curve
+ * parameters, a compressed point), and i2d_PUBKEY would reproduce that form:
+ * the same key would get a second id, which a threshold counts twice and a
+ * revocation by the first id misses.  So rebuild the key from its curve name
+ * and point.  Importing the point also checks that it lies on the curve. */
+static EVP_PKEY *ec_canonical(EVP_PKEY *in, const char *group)
+{
+	unsigned char *pub = NULL;
+	size_t publen;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *out = NULL;
+	OSSL_PARAM params[3];
+
+	if (EVP_PKEY_set_utf8_string_param(in, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+					   "uncompressed") != 1)
+		return NULL;
+	publen = EVP_PKEY_get1_encoded_public_key(in, &pub);
+	if (publen < 3 || pub[0] != 0x04 || !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)))
+		goto out;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, publen);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		EVP_PKEY_free(out);
+		out = NULL;
+	}
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(pub);
+	return out;
+}
+
 int vouch_key_from_evp(EVP_PKEY *pkey, struct vouch_key **out, char *err, size_t errlen)
 {
 	struct vouch_key *k;
 	unsigned char *der = NULL;
-	char curve[64] = "";
+	char curve[64] = "", enc[32] = "";
+	const char *group = NULL;
+	EVP_PKEY *canon = NULL;
 	char *pem;
 	size_t len = 32;
 	int dlen;
@@ -112,29 +150,44 @@ int vouch_key_from_evp(EVP_PKEY *pkey, struct vouch_key **out, char *err, size_t
 			goto bad;
 		break;
 	case EVP_PKEY_EC:
+		/* Explicit parameters name no curve: OpenSSL matches them to one
+		 * when it can, but the encoding differs (another id for the same
+		 * key), and a key that spells out its curve is one to refuse
+		 * rather than to interpret (CVE-2020-0601 was such a key). */
+		if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof(enc),
+						   NULL) && strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP)) {
+			free(k);
+			return verr(err, errlen, -EINVAL, "EC key with explicit curve parameters refused "
+				    "(re-encode it with the named curve: openssl pkey -pubin -in KEY "
+				    "-ec_param_enc named_curve -pubout)");
+		}
 		if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
 						    curve, sizeof(curve), NULL))
 			goto bad;
-		if (!strcmp(curve, "prime256v1") || !strcmp(curve, "P-256"))
+		if (!strcmp(curve, "prime256v1") || !strcmp(curve, "P-256")) {
 			k->kind = VOUCH_KEY_P256;
-		else if (!strcmp(curve, "secp384r1") || !strcmp(curve, "P-384"))
+			group = "P-256";
+		} else if (!strcmp(curve, "secp384r1") || !strcmp(curve, "P-384")) {
 			k->kind = VOUCH_KEY_P384;
-		else if (!strcmp(curve, "secp521r1") || !strcmp(curve, "P-521"))
+			group = "P-384";
+		} else if (!strcmp(curve, "secp521r1") || !strcmp(curve, "P-521")) {
 			k->kind = VOUCH_KEY_P521;
-		else {
+			group = "P-521";
+		} else {
 			free(k);
 			return verr(err, errlen, -EINVAL, "unsupported EC curve %s (want P-256, P-384 or P-521)", curve);
 		}
-		/* The OMS hint is over the canonical (uncompressed-point) encoding. */
-		EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-					       "uncompressed");
+		/* The id and the OMS hint are over the canonical encoding. */
+		canon = ec_canonical(pkey, group);
+		if (!canon)
+			goto bad;
 		break;
 	default:
 		free(k);
 		return verr(err, errlen, -EINVAL, "unsupported key type (want Ed25519 or ECDSA P-256/384/521)");
 	}
-	k->pkey = pkey;
-	dlen = i2d_PUBKEY(pkey, &der);
+	k->pkey = canon ? canon : pkey;
+	dlen = i2d_PUBKEY(k->pkey, &der);
 	if (dlen <= 0)
 		goto bad;
 	sha256_hex(der, (size_t)dlen, k->id);
@@ -144,10 +197,16 @@ int vouch_key_from_evp(EVP_PKEY *pkey, struct vouch_key **out, char *err, size_t
 		goto bad;
 	sha256_hex(pem, strlen(pem), k->hint);
 	free(pem);
+	/* Ownership of pkey passes to us on success: the canonical copy
+	 * replaces it. */
+	if (canon)
+		EVP_PKEY_free(pkey);
 	*out = k;
 	return 0;
 bad:
+	EVP_PKEY_free(canon);
 	free(k);
+	ERR_clear_error();
 	return verr(err, errlen, -EINVAL, "cannot encode public key");
 }
 

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model.c - enumerate a model on disk the way OMS serializes it
- * (oms-spec §10-§11): every regular file under the model directory, by
- * model-relative POSIX path, in model_signing's component-wise order, with
- * the ignore set applied.  Symlinks are refused unless allowed, and then
+ * (docs/format.md, "Enumerating a model", "Path order" and "Ignored
+ * paths"): every regular file under the model directory, by model-relative
+ * POSIX path, in model_signing's component-wise order, with the ignore set
+ * applied.  Symlinks are refused unless allowed, and then
  * must resolve inside a root the caller names; FIFOs, sockets and devices
  * are refused always.  Used by signing and by whole-model verification.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model_i.h - a model on disk as a sorted list of files, and the batched
  * parallel hashing that signing and whole-model verification share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * name.c - the name a client opened, and whether the file it got is the file
  * at that name.  Every front end decides on the name that was opened (the

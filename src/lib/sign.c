@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sign.c - hash a model and write its OMS bundle: resources in
  * model_signing's order, the root subject digest, vouch's metadata member,
@@ -6,6 +7,7 @@
 #include "bundle_i.h"
 #include "model_i.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -296,5 +298,67 @@ out:
 	free(dir);
 	free(out);
 	free(bundle);
+	return ret;
+}
+
+int vouch_cosign_prune(const char *sigpath, void (*removed)(void *arg, const char *file),
+		       void *arg, char *err, size_t errlen)
+{
+	struct vouch_bundle *b = NULL;
+	struct dirent *de;
+	char *dir = NULL, sub[256];
+	DIR *d = NULL;
+	int dfd, n = 0, ret;
+
+	if (vouch_bundle_load(AT_FDCWD, sigpath, &b, sub, sizeof(sub)))
+		return verr(err, errlen, -EINVAL, "%s", sub);
+	if (asprintf(&dir, "%s.d", sigpath) < 0) {
+		dir = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = errno == ENOENT ? 0 : verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		ret = -ENOMEM;
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		struct vouch_bundle *cb = NULL;
+		size_t len = strlen(de->d_name);
+		char *path = NULL;
+
+		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".sig"))
+			continue;
+		/* Not a bundle: not ours to judge (vouch inspect reports it). */
+		if (vouch_bundle_load(dirfd(d), de->d_name, &cb, sub, sizeof(sub)))
+			continue;
+		if (cb->payload_len != b->payload_len || memcmp(cb->payload, b->payload, b->payload_len)) {
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+				ret = verr(err, errlen, -errno, "%s/%s: %s", dir, de->d_name, strerror(errno));
+				vouch_bundle_free(cb);
+				goto out;
+			}
+			n++;
+			if (removed && asprintf(&path, "%s/%s", dir, de->d_name) >= 0) {
+				removed(arg, path);
+				free(path);
+			}
+		}
+		vouch_bundle_free(cb);
+	}
+	if (n)
+		fsync(dirfd(d));
+	ret = n;
+out:
+	if (d)
+		closedir(d);
+	vouch_bundle_free(b);
+	free(dir);
 	return ret;
 }

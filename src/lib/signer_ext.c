@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * signer_ext.c - signers whose private key vouch never holds: a key on a
  * PKCS#11 token (through the OpenSSL "pkcs11" engine of libp11), and an

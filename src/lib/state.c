@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * state.c - anti-rollback: for each model name, the highest version vouch
  * has accepted, one small JSON file per name in state_dir, written
@@ -51,7 +52,9 @@ static int mkdir_parents(const char *path)
 	for (char *s = strchr(p + 1, '/'); ; s = strchr(s + 1, '/')) {
 		if (s)
 			*s = '\0';
-		if (*p && mkdir(p, STATE_DIR_MODE) < 0 && errno != EEXIST) {
+		if (*p && mkdir(p, STATE_DIR_MODE) == 0) {
+			chmod(p, STATE_DIR_MODE);      /* the umask (0077 in the unit) */
+		} else if (*p && errno != EEXIST) {
 			ret = -errno;
 			break;
 		}
@@ -182,9 +185,62 @@ enum vouch_cause vouch_state_check(struct vouch_ctx *ctx, const char *name, uint
 	return VOUCH_CAUSE_OK;
 }
 
+/* Write one mark atomically with exactly STATE_MARK_MODE: the temp file is
+ * fchmod'ed before the rename (vouchfs runs with UMask=0077, and a mark
+ * that is 0600 for even a moment denies the shim's next open). */
+static int mark_write(const char *dir, const char *file, const char *text)
+{
+	char *tmp = NULL;
+	size_t len = strlen(text), off = 0;
+	int dfd, fd = -1, ret = 0;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (asprintf(&tmp, ".%s.tmp.%ld", file, (long)getpid()) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	unlinkat(dfd, tmp, 0);          /* left by a crash of this pid number */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, STATE_MARK_MODE);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fchmod(fd, STATE_MARK_MODE) < 0)
+		ret = -errno;
+	while (!ret && off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	fd = -1;
+	if (!ret && renameat(dfd, tmp, dfd, file) < 0)
+		ret = -errno;
+	if (ret)
+		unlinkat(dfd, tmp, 0);
+	else if (fsync(dfd) < 0)
+		ret = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	free(tmp);
+	return ret;
+}
+
 int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version, char *detail, size_t dl)
 {
-	char file[VOUCH_KEYID_LEN + 8], *path = NULL, *text = NULL, ts[32];
+	char file[VOUCH_KEYID_LEN + 8], *text = NULL, ts[32];
 	uint64_t mark;
 	bool first;
 	int ret;
@@ -215,12 +271,11 @@ int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version,
 		text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		json_decref(j);
 	}
-	if (!text || asprintf(&path, "%s/%s", ctx->cfg.state_dir, file) < 0) {
-		path = NULL;
+	if (!text) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = vouch_write_file_atomic(path, text, strlen(text), STATE_MARK_MODE, false);
+	ret = mark_write(ctx->cfg.state_dir, file, text);
 	if (ret) {
 		verr(detail, dl, ret, "cannot record version of %s in %s: %s", name, ctx->cfg.state_dir,
 		     strerror(-ret));
@@ -236,6 +291,5 @@ int vouch_state_raise(struct vouch_ctx *ctx, const char *name, uint64_t version,
 out:
 	pthread_mutex_unlock(&ctx->state_mu);
 	free(text);
-	free(path);
 	return ret;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tree.c - verify a whole model (a file, or a directory and everything in
  * it) against its signature, as `vouch verify` does: the same

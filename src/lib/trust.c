@@ -1,9 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * trust.c - the trusted keys (a trust directory and/or single key files) and
- * the authentication of a bundle against them: which trusted keys signed
- * the exact payload, and whether that meets the threshold.  The bundle's key
- * hint is unauthenticated: it only orders the candidates and sharpens the
- * message (bad-signature vs untrusted-key); a key id is never taken from it.
+ * trust.c - the trusted keys (a trust directory and/or single key files), the
+ * trusted CAs (with FILE.ini beside each) and the authentication of a bundle
+ * against them: who signed the exact payload, and whether that meets the
+ * threshold.  The bundle's key hint is unauthenticated: it only orders the
+ * candidates and sharpens the message (bad-signature vs untrusted-key); a key
+ * id is never taken from it.
+ *
+ * What counts as one signer (docs/policy.md): a trusted key; a Sigstore
+ * identity; a CA-vouched identity (the SAN/CN ca_identity matched, else the
+ * subject DN).  A signature counts only if neither its identity nor the key
+ * that made it was counted already, so one key reached two ways (a trusted
+ * key and a certificate for it) or one person with two certificates counts
+ * once.
  */
 #include "verify_i.h"
 
@@ -37,9 +46,57 @@ void vouch_trust_free(struct vouch_trust *t)
 		free_strv(t->v[i].roles, t->v[i].nroles);
 	}
 	free(t->v);
+	for (size_t i = 0; i < t->nca; i++) {
+		free(t->ca[i].file);
+		free_strv(t->ca[i].roles, t->ca[i].nroles);
+	}
+	free(t->ca);
 	free_strv(t->revoked, t->nrevoked);
 	vouch_anchors_clear(&t->anchors);
 	free(t);
+}
+
+static int load_ini(int dfd, const char *dir, const char *name, struct vouch_trusted *k,
+		    char *err, size_t errlen);
+
+/* One `ca` file: its certificates, and its window and roles from the
+ * optional FILE.ini beside it (FILE minus its extension, as KEY.ini). */
+static int load_ca(struct vouch_trust *t, const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *dot;
+	char dir[PATH_MAX], ini[NAME_MAX + 1];
+	struct vouch_trusted *v;
+	size_t stem;
+	int dfd, ret;
+
+	ret = vouch_anchors_add_ca(&t->anchors, path, err, errlen);
+	if (ret)
+		return ret;
+	v = realloc(t->ca, (t->nca + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->ca = v;
+	v = &t->ca[t->nca++];
+	memset(v, 0, sizeof(*v));
+	if (!(v->file = strdup(path)))
+		return -ENOMEM;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	dot = strrchr(base, '.');
+	stem = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+	if (stem + 5 > sizeof(ini))
+		return verr(err, errlen, -ENAMETOOLONG, "%s: name too long", path);
+	snprintf(ini, sizeof(ini), "%.*s.ini", (int)stem, base);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return verr(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	ret = load_ini(dfd, dir, ini, v, err, errlen);
+	close(dfd);
+	return ret;
 }
 
 /* CA certificates and the Sigstore trusted root + identity policy. */
@@ -49,7 +106,12 @@ static int load_anchors(const struct vouch_config *cfg, struct vouch_trust *t, c
 
 	vouch_anchors_init(&t->anchors);
 	for (size_t i = 0; !ret && i < cfg->ncas; i++)
-		ret = vouch_anchors_add_ca(&t->anchors, cfg->cas[i], err, errlen);
+		ret = load_ca(t, cfg->cas[i], err, errlen);
+	if (!ret && cfg->nca_identity && !cfg->ncas)
+		return verr(err, errlen, -EINVAL, "ca_identity pins what a CA may vouch for: it needs a ca");
+	if (!ret)
+		ret = vouch_anchors_set_ca_identity(&t->anchors, cfg->ca_identity, cfg->nca_identity,
+						    err, errlen);
 	if (!ret && cfg->sigstore_root) {
 		if (!cfg->sigstore_identity || !cfg->sigstore_issuer)
 			return verr(err, errlen, -EINVAL, "a Sigstore trusted root needs an identity and an "
@@ -146,19 +208,18 @@ bad:
 	return 0;
 }
 
-static int load_key_ini(int dfd, const char *dir, const char *pemname, struct vouch_trusted *k,
-			char *err, size_t errlen)
+/* The optional NAME (KEY.ini, CA.ini) in dir: not_before, not_after, models. */
+static int load_ini(int dfd, const char *dir, const char *name, struct vouch_trusted *k,
+		    char *err, size_t errlen)
 {
-	char name[NAME_MAX + 1], path[PATH_MAX], why[512] = "";
+	char path[PATH_MAX], why[512] = "";
 	/* The handler writes ": KEY: WHY" (no path: .path is "") into why, not
 	 * into err: the path can be longer than err, so the cause cannot be
 	 * found again behind a copy of the path that was cut short. */
 	struct key_ini ki = { .k = k, .path = "", .err = why, .errlen = sizeof(why) };
-	size_t l = strlen(pemname) - 4;
 	FILE *f;
 	int fd, rc;
 
-	snprintf(name, sizeof(name), "%.*s.ini", (int)l, pemname);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -262,7 +323,7 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 		struct vouch_key *k = NULL;
 		uint8_t *buf = NULL;
 		size_t len;
-		char sub[200], path[PATH_MAX];
+		char sub[200], path[PATH_MAX], ini[NAME_MAX + 1];
 
 		if (!key_file_name(de->d_name))
 			continue;
@@ -288,7 +349,8 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 			ret = -ENOMEM;
 			break;
 		}
-		ret = load_key_ini(dirfd(d), dir, de->d_name, tk, err, errlen);
+		snprintf(ini, sizeof(ini), "%.*s.ini", (int)strlen(de->d_name) - 4, de->d_name);
+		ret = load_ini(dirfd(d), dir, ini, tk, err, errlen);
 		if (ret)
 			break;
 	}
@@ -322,8 +384,12 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 		if (!t->v[i].revoked)
 			t->nkeys++;
 	}
-	/* CAs and a Sigstore root each admit signers: count them as one key. */
-	anchors = t->have_anchors ? (cfg->ncas ? 1 : 0) + (cfg->sigstore_root ? 1 : 0) : 0;
+	/* CAs and a Sigstore root admit signers.  A Sigstore root admits one
+	 * (its one identity); the CAs are counted as one, or as one per
+	 * ca_identity glob (a glob may match several people: this is only the
+	 * check that the threshold can be reached at all). */
+	anchors = t->have_anchors ? (cfg->ncas ? (cfg->nca_identity ? cfg->nca_identity : 1) : 0) +
+				    (cfg->sigstore_root ? 1 : 0) : 0;
 	t->nkeys += anchors;
 	/* The checks count the keys configured, revoked ones included: a
 	 * revocation must never make a configuration fail to load (vouchfs
@@ -381,9 +447,12 @@ static const struct vouch_trusted *match_key(const struct vouch_trust *t, const 
 	return NULL;
 }
 
-/* May this key's signature count for this bundle, now? */
-static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
-				   const struct vouch_bundle *b, int64_t now, char *detail, size_t dl)
+/* May a signature admitted by k (a trusted key, or a trusted CA for every
+ * certificate it issued) count for this bundle, now?  what names k in the
+ * message ("key 3f1c…", "CA root.pem"). */
+static enum vouch_cause signer_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				      const char *what, const struct vouch_bundle *b, int64_t now,
+				      char *detail, size_t dl)
 {
 	int64_t skew = ctx->cfg.clock_skew;
 	int64_t signed_at = b->st.meta.present ? b->st.meta.signed_at : now;
@@ -391,23 +460,32 @@ static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vou
 	bool role = k->nroles == 0;
 
 	if (k->revoked) {
-		verr(detail, dl, 0, "key %.16s… is revoked", k->key->id);
+		verr(detail, dl, 0, "%s is revoked", what);
 		return VOUCH_CAUSE_REVOKED_KEY;
 	}
 	/* The window bounds both when the key is trusted and what it may have
 	 * signed: past not_after nothing it signed loads. */
 	if ((k->not_before && (now + skew < k->not_before || signed_at + skew < k->not_before)) ||
 	    (k->not_after && (now - skew > k->not_after || signed_at - skew > k->not_after))) {
-		verr(detail, dl, 0, "key %.16s… is outside its validity window", k->key->id);
+		verr(detail, dl, 0, "%s is outside its validity window", what);
 		return VOUCH_CAUSE_EXPIRED;
 	}
 	for (size_t i = 0; i < k->nroles && !role; i++)
 		role = !fnmatch(k->roles[i], name, 0);
 	if (!role) {
-		verr(detail, dl, 0, "key %.16s… may not sign model %s", k->key->id, name);
+		verr(detail, dl, 0, "%s may not sign model %s", what, name);
 		return VOUCH_CAUSE_UNTRUSTED_KEY;
 	}
 	return VOUCH_CAUSE_OK;
+}
+
+static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				   const struct vouch_bundle *b, int64_t now, char *detail, size_t dl)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "key %.16s…", k->key->id);
+	return signer_usable(ctx, k, what, b, now, detail, dl);
 }
 
 /* When the outcome of authenticating b may next change by the clock alone:
@@ -432,11 +510,13 @@ static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bund
 			nearer(&until, b->st.meta.expires + skew + 1, now);
 		nearer(&until, b->st.meta.signed_at - skew, now);
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->v[i].not_before)
-			nearer(&until, t->v[i].not_before - skew, now);
-		if (t->v[i].not_after)
-			nearer(&until, t->v[i].not_after + skew + 1, now);
+	for (size_t i = 0; i < t->n + t->nca; i++) {
+		const struct vouch_trusted *k = i < t->n ? &t->v[i] : &t->ca[i - t->n];
+
+		if (k->not_before)
+			nearer(&until, k->not_before - skew, now);
+		if (k->not_after)
+			nearer(&until, k->not_after + skew + 1, now);
 	}
 	return until;
 }
@@ -446,52 +526,103 @@ bool vouch_auth_stale(int64_t until)
 	return until && (int64_t)time(NULL) >= until;
 }
 
-/* A certificate-chain or Sigstore signer (interop.c authenticates the
- * certificate; the DSSE check is the same as for keys).  id receives what
- * counts as one signer for the threshold: the Sigstore identity (Fulcio
- * keys are fresh per signature, so the same person twice counts once), or
- * the leaf key id of a CA-issued certificate. */
-static enum vouch_cause cert_signer(const struct vouch_trust *t, const struct vouch_signature *s,
-				    const struct vouch_bundle *b, const uint8_t *pae, size_t paelen,
-				    const uint8_t *pae02, size_t pae02len, char *id,
-				    char *detail, size_t dl)
+/* One signature that counted, as the threshold sees it. */
+struct signer {
+	char shown[VOUCH_KEYID_LEN + 1];     /* auth->keyid: key id, sigstore:ID, x509:ID */
+	char who[8 + INTEROP_ID_MAX];        /* "id:" identity / "dn:" subject, lower case; "" for keys */
+	char key[VOUCH_KEYID_LEN + 1];       /* id of the key that made the signature */
+};
+
+/* Identities compare without ASCII case: two spellings of one mailbox or
+ * host (the CA's choice, not the signer's) must not count twice. */
+static void lower_copy(char *dst, size_t dl, const char *prefix, const char *src)
 {
+	size_t n = (size_t)snprintf(dst, dl, "%s%s", prefix, src);
+
+	for (size_t i = 0; i < n && i < dl; i++)
+		if (dst[i] >= 'A' && dst[i] <= 'Z')
+			dst[i] = (char)(dst[i] - 'A' + 'a');
+}
+
+/* A certificate-chain or Sigstore signer (interop.c authenticates the
+ * certificate and says who it is; the DSSE check is the same as for keys).
+ * Fills *out with what counts as one signer for the threshold: the identity
+ * the path actually taken established (a Sigstore identity, or the identity
+ * a CA vouched for), and the key.  A CA-issued signer is subject to its CA's
+ * window and roles (CA.ini) like a key to KEY.ini; either kind is revoked
+ * by a `revoked` entry naming the key or the fingerprint of any certificate
+ * of its chain. */
+static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vouch_signature *s,
+				    const struct vouch_bundle *b, const uint8_t *pae, size_t paelen,
+				    const uint8_t *pae02, size_t pae02len, int64_t now,
+				    struct signer *out, char *detail, size_t dl)
+{
+	const struct vouch_trust *t = ctx->trust;
+	struct vouch_cert_signer who;
 	struct vouch_key *key = NULL;
 	enum vouch_cause c;
 	int64_t when = 0;
 
-	c = vouch_interop_authenticate(s->json, b->payload, b->payload_len, s->sig, s->siglen,
-				       &t->anchors, &key, &when, detail, dl);
+	c = vouch_interop_authenticate_signer(s->json, b->payload, b->payload_len, s->sig, s->siglen,
+					      &t->anchors, &key, &when, &who, detail, dl);
 	if (c)
 		return c;
 	if (!vouch_key_verify(key, pae, paelen, s->sig, s->siglen, NULL) &&
 	    !(pae02 && vouch_key_verify(key, pae02, pae02len, s->sig, s->siglen, EVP_sha256()))) {
-		vouch_key_free(key);
 		verr(detail, dl, 0, "DSSE signature does not verify with the certificate's key");
-		return VOUCH_CAUSE_BAD_SIGNATURE;
+		c = VOUCH_CAUSE_BAD_SIGNATURE;
+		goto out;
 	}
 	for (size_t r = 0; r < t->nrevoked; r++) {
-		if (!strcmp(t->revoked[r], key->id)) {
-			verr(detail, dl, 0, "certificate key %.16s… is revoked", key->id);
-			vouch_key_free(key);
-			return VOUCH_CAUSE_REVOKED_KEY;
+		bool hit = !strcmp(t->revoked[r], key->id);
+
+		for (size_t i = 0; i < who.nrevoke && !hit; i++)
+			hit = !strcmp(t->revoked[r], who.revoke[i]);
+		if (hit) {
+			verr(detail, dl, 0, "certificate %.16s… of this signature is revoked", t->revoked[r]);
+			c = VOUCH_CAUSE_REVOKED_KEY;
+			goto out;
 		}
 	}
-	if (!strcmp(s->material, "sigstore"))
-		snprintf(id, VOUCH_KEYID_LEN + 16, "sigstore:%.54s", t->anchors.identity);
-	else
-		snprintf(id, VOUCH_KEYID_LEN + 16, "%s", key->id);
+	if (!who.sigstore) {
+		const char *base;
+		char what[64];
+
+		if (who.ca_file >= t->nca) {      /* anchors and CA entries are built together */
+			verr(detail, dl, 0, "certificate chain ends at an unknown CA");
+			c = VOUCH_CAUSE_UNTRUSTED_KEY;
+			goto out;
+		}
+		base = strrchr(t->ca[who.ca_file].file, '/');
+		snprintf(what, sizeof(what), "CA %s", base ? base + 1 : t->ca[who.ca_file].file);
+		c = signer_usable(ctx, &t->ca[who.ca_file], what, b, now, detail, dl);
+		if (c)
+			goto out;
+	}
+	/* shown only (messages, audit records): cut to fit */
+	snprintf(out->shown, sizeof(out->shown), "%s:%.55s", who.sigstore ? "sigstore" : "x509",
+		 who.identity);
+	lower_copy(out->who, sizeof(out->who), who.identity_is_dn ? "dn:" : "id:", who.identity);
+	snprintf(out->key, sizeof(out->key), "%s", key->id);
+out:
 	vouch_key_free(key);
-	return VOUCH_CAUSE_OK;
+	return c;
+}
+
+/* Has a signature with this identity or key counted already? */
+static bool counted(const struct signer *v, unsigned n, const struct signer *s)
+{
+	for (unsigned j = 0; j < n; j++)
+		if ((s->who[0] && !strcmp(v[j].who, s->who)) || !strcmp(v[j].key, s->key))
+			return true;
+	return false;
 }
 
 void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 {
 	const struct vouch_bundle *b = auth->b;
 	const struct vouch_trust *t = ctx->trust;
-	const char *signers[64];
-	bool owned[64] = { false };
-	char certid[VOUCH_KEYID_LEN + 16];
+	struct signer *signers = NULL;
 	uint8_t *pae, *pae02 = NULL;
 	size_t paelen, pae02len = 0;
 	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY;
@@ -502,7 +633,9 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
 	if (!strcmp(b->st.predicate_type, VOUCH_PRED_V01))
 		pae02 = vouch_dsse_pae_v02(b->payload_type, b->payload, b->payload_len, &pae02len);
-	if (!pae) {
+	/* A bundle holds at most 64 signatures (vouch_cosignatures_load). */
+	signers = calloc(b->nsigs ? b->nsigs : 1, sizeof(*signers));
+	if (!pae || !signers) {
 		auth->cause = VOUCH_CAUSE_IO_ERROR;
 		goto out;
 	}
@@ -510,21 +643,22 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		const struct vouch_signature *s = &b->sigs[i];
 		const struct vouch_trusted *k = NULL;
 		enum vouch_cause c = VOUCH_CAUSE_UNTRUSTED_KEY;
-		const char *id = NULL;
+		struct signer *me = &signers[n];
 		char d[200] = "";
-		bool hinted = false, dup = false;
+		bool hinted = false;
 
+		memset(me, 0, sizeof(*me));
 		if (!strcmp(s->material, "public-key")) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
 			if (k) {
 				c = key_usable(ctx, k, b, now, d, sizeof(d));
-				id = k->key->id;
+				snprintf(me->shown, sizeof(me->shown), "%s", k->key->id);
+				snprintf(me->key, sizeof(me->key), "%s", k->key->id);
 			} else if (hinted) {
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
 			}
 		} else if (t->have_anchors) {
-			c = cert_signer(t, s, b, pae, paelen, pae02, pae02len, certid, d, sizeof(d));
-			id = certid;
+			c = cert_signer(ctx, s, b, pae, paelen, pae02, pae02len, now, me, d, sizeof(d));
 		} else {
 			snprintf(d, sizeof(d), "%s", !strcmp(s->material, "sigstore") ?
 				 "Sigstore keyless signature: give --sigstore-root, --identity and --issuer "
@@ -539,18 +673,13 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			}
 			continue;
 		}
-		for (unsigned j = 0; j < n; j++)
-			dup |= !strcmp(signers[j], id);
-		if (!dup && n < ARRAY_SIZE(signers)) {
-			owned[n] = id == certid;
-			signers[n] = owned[n] ? strdup(certid) : id;
+		if (!counted(signers, n, me))
 			n++;
-		}
 	}
 	auth->nsigners = n;
 	auth->until = time_horizon(ctx, b, now);
 	if (n)
-		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0]);
+		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0].shown);
 	if (n >= ctx->cfg.threshold && n > 0) {
 		auth->cause = VOUCH_CAUSE_OK;
 	} else if (n == 0) {
@@ -565,9 +694,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			 n, n == 1 ? "" : "s", ctx->cfg.threshold);
 	}
 out:
-	for (unsigned j = 0; j < n; j++)
-		if (owned[j])
-			free((char *)signers[j]);
+	free(signers);
 	free(pae);
 	free(pae02);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c - small helpers every libvouch module uses: error strings, hex and
  * base64, RFC 3339 times, bounded file reads, atomic writes, model-relative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify.c - the one place where vouch decides.  vouch_verify_fd() (vouchfs,
  * the shim) and vouch_verify_tree() (the CLI) share the same steps:
@@ -32,7 +33,8 @@
 
 struct ventry {
 	struct vouch_ident file, sig;
-	char    *name;                /* relpath: two names of one inode may be signed differently */
+	char    *name;                /* root/relpath: two names of one inode may be signed
+				       * differently, and bound differently */
 	uint64_t hash;
 	bool     done;
 	int64_t  until;               /* stale from then on (auth->until) */
@@ -668,6 +670,20 @@ static void decide(struct vouch_ctx *ctx, struct vouch_verdict *v, enum vouch_ca
 	v->allow = c == VOUCH_CAUSE_OK || ctx->cfg.mode == VOUCH_MODE_AUDIT;
 }
 
+bool vouch_ctx_refuse(struct vouch_ctx *ctx, enum vouch_cause cause, const char *path,
+		      const struct stat *st, const struct vouch_subject *who, const char *detail)
+{
+	struct vouch_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	if (st)
+		v.st = *st;
+	snprintf(v.detail, sizeof(v.detail), "%s", detail ? detail : "");
+	decide(ctx, &v, cause == VOUCH_CAUSE_OK ? VOUCH_CAUSE_IO_ERROR : cause);
+	vouch_record(ctx, path, &v, who, 0);
+	return v.allow;
+}
+
 static void fill_signer(struct vouch_verdict *v, const struct vouch_auth *auth)
 {
 	snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
@@ -886,7 +902,7 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 				   const struct vouch_subject *who, struct vouch_verdict *out)
 {
 	char *sigpath = NULL, *name = NULL, *fullpath = NULL, *repo = NULL;
-	const char *ref = NULL;
+	const char *ref = NULL, *ckey;
 	struct vouch_ident fid, sid;
 	struct ventry *e = NULL, **bucket;
 	const struct vouch_auth *auth;
@@ -970,14 +986,18 @@ again:
 
 	/* Verdict cache, with single-flight for concurrent first opens. */
 	vouch_ident_of(&out->st, &fid);
+	/* Keyed on the full path, root included: [models] bindings are decided
+	 * on it, and the shim serves several roots from one context (a file and
+	 * its model.sig hard-linked into another root must not inherit). */
+	ckey = fullpath ? fullpath : relpath;
 	h = fnv(fnv(fnv(0xcbf29ce484222325ull, &fid, sizeof(fid)), &sid, sizeof(sid)),
-		relpath, strlen(relpath));
+		ckey, strlen(ckey));
 	bucket = &ctx->vcache[h % VCACHE_BUCKETS];
 	pthread_mutex_lock(&ctx->mu);
 	for (;;) {
 		for (e = *bucket; e; e = e->next)
 			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
-			    !strcmp(e->name, relpath))
+			    !strcmp(e->name, ckey))
 				break;
 		if (e && e->done && (vouch_auth_stale(e->until) || e->gen != gen ||
 				     e->epoch != ctx->epoch)) {
@@ -1022,7 +1042,7 @@ again:
 		if (ctx->nverdicts >= VCACHE_MAX)
 			caches_prune(ctx);
 		e = calloc(1, sizeof(*e));
-		if (e && (e->name = strdup(relpath))) {
+		if (e && (e->name = strdup(ckey))) {
 			e->file = fid;
 			e->sig = sid;
 			e->hash = h;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify_i.h - the verification context and the steps that the fd entry
  * point (verify.c) and whole-model verification (tree.c) share; trust.c
@@ -32,8 +33,10 @@ void vouch_ident_of(const struct stat *st, struct vouch_ident *id);
  * dirfd/sigpath (beneath dirfd unless it is AT_FDCWD). */
 void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id);
 
+/* A trusted key, or (in vouch_trust.ca, key NULL) a trusted CA file: the
+ * window, roles and revocation below apply to every signer it admits. */
 struct vouch_trusted {
-	struct vouch_key *key;
+	struct vouch_key *key;      /* NULL for a CA */
 	char    *file;              /* where it came from */
 	int64_t  not_before, not_after;   /* 0: unbounded */
 	char   **roles;             /* model-name globs it may sign; NULL: any */
@@ -49,6 +52,8 @@ struct vouch_trust {
 	size_t nrevoked;
 	struct vouch_anchors anchors;   /* CA and Sigstore trust for certificate signers */
 	bool   have_anchors;
+	struct vouch_trusted *ca;   /* one per `ca` file, index = anchors.ca_files' (FILE.ini) */
+	size_t nca;
 };
 
 /* Parse a trust directory's `revoked` file (key ids, '#' comments). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vouch_i.h - libvouch's private interfaces, shared between its modules.
  * Nothing here is visible to the front ends (they include only vouch.h).
@@ -65,7 +66,8 @@ struct vouch_signer {
 
 /* PAE(type, payload) = "DSSEv1 <len> <type> <len> <payload>", malloc'd. */
 uint8_t *vouch_dsse_pae(const char *type, const uint8_t *payload, size_t len, size_t *outlen);
-/* The model_signing 0.2 compatibility encoding (oms-spec §3). */
+/* The model_signing 0.2 compatibility encoding (docs/format.md,
+ * "model_signing 0.2 compatibility encoding"). */
 uint8_t *vouch_dsse_pae_v02(const char *type, const uint8_t *payload, size_t len, size_t *outlen);
 
 /* Base64 (standard, padded) encode; decode accepts standard or URL-safe,
@@ -102,7 +104,7 @@ unsigned vouch_ncpu(void);
 
 /* ---- paths ---- */
 /* Compare model-relative paths the way model_signing sorts them (component-
- * wise), oms-spec §10. */
+ * wise), docs/format.md, "Path order". */
 int vouch_path_cmp(const char *a, const char *b);
 /* A safe model-relative name: non-empty, relative, no "." or ".." component,
  * no empty component, no NUL/control bytes, valid UTF-8. */

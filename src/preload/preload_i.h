@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preload_i.h - private interfaces of the LD_PRELOAD shim (src/preload/).
  *

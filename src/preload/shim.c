@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shim.c - the shim's life inside someone else's process: which config,
  * which verification context, what happens across fork and setuid, and the
@@ -25,7 +26,6 @@
  * the model (libvouch), where a file lives (where.c).
  */
 #include "preload_i.h"
-#include "audit_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/vouch/vouch.conf"
+#define DEFAULT_CONFIG VOUCH_DEFAULT_CONFIG
+
+/* What a service user must be able to read, said once per process when a
+ * verdict (or the context) failed on EACCES: the deny record alone says
+ * "io-error ... Permission denied", which reads like a tampered model, and
+ * the operator's fix is a chmod, not a re-sign.  (docs/preload.md.) */
+#define SHIM_READABLE_HINT \
+	"the service's user must be able to read the config (0644), the trust directory " \
+	"and its keys (0755/0644), state_dir (0755) and its marks (0644): vouchfs and " \
+	"`vouch verify --record` keep them so; an older or hand-made one: chmod 0755 DIR, " \
+	"chmod 0644 DIR/*"
 
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
 
@@ -61,6 +71,7 @@ static struct {
 	uid_t             ctx_euid;
 	bool              ctx_failed_logged;
 	bool              blind_logged;
+	bool              perm_logged;  /* the how-to-fix alert for EACCES, once */
 	int               inflight;     /* atomic: vouch_verify_fd calls running */
 } S = { .ctx_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -108,44 +119,34 @@ static void shim_msg(int prio, const char *fmt, ...)
 	shim_syslog(prio, msg);
 }
 
-/* A decision the shim makes itself (the file is not where the name said,
- * or cannot be located): the same fields as libvouch's records. */
-static void shim_record(enum vouch_cause cause, bool allow, const struct where *w,
-			const char *detail)
-{
-	char kv[3072], num[160], comm[17] = "";
-	size_t len = 0;
+/* A refusal the shim makes itself (a file planted where a model should be,
+ * or one that cannot be located): through libvouch, so the record is the
+ * standard one and reaches the JSON log too.  Without a context (the
+ * configuration could not be loaded: that was alerted already) a short
+ * alert names the file.  Returns 0 to let the open go on (audit mode). */
+static struct vouch_ctx *ctx_get(pid_t pid, uid_t euid);
+static void ctx_put(void);
 
+static int shim_refuse(enum vouch_cause cause, const struct where *w, const char *detail)
+{
+	struct vouch_subject who;
+	struct vouch_ctx *ctx;
+	char comm[17] = "", path[PATH_MAX * 4 + 1];
+	bool allow;
+
+	if (S.state != SHIM_ACTIVE)
+		return -EACCES;     /* failing closed: said once, at load */
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
-#define KV(k, v) do { \
-	if (len + 2 < sizeof(kv)) { \
-		len += (size_t)snprintf(kv + len, sizeof(kv) - len, "%s%s=", len ? " " : "", k); \
-		if (len >= sizeof(kv)) len = sizeof(kv) - 1; \
-		vouch_audit_put_value(kv, sizeof(kv), &len, v, false); \
-	} } while (0)
-	KV("decision", allow ? "allow-audit" : "deny");   /* as libvouch writes it */
-	KV("cause", vouch_cause_name(cause));
-	KV("mode", S.mode == VOUCH_MODE_AUDIT ? "audit" : "enforce");
-	KV("path", w->path[0] ? w->path : "");
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)w->st.st_dev);
-	KV("dev", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)w->st.st_ino);
-	KV("ino", num);
-	snprintf(num, sizeof(num), "%lld", (long long)w->st.st_size);
-	KV("size", num);
-	snprintf(num, sizeof(num), "%d", (int)getpid());
-	KV("pid", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)geteuid());
-	KV("uid", num);
-	KV("comm", comm);
-	KV("model", "");
-	KV("version", "0");
-	KV("keyid", "");
-	KV("elapsed_ms", "0.0");
-	if (detail && *detail)
-		KV("detail", detail);
-#undef KV
-	shim_syslog(LOG_ALERT, kv);
+	who = (struct vouch_subject){ .pid = getpid(), .uid = geteuid(), .comm = comm };
+	ctx = ctx_get(who.pid, who.uid);
+	if (!ctx) {
+		vouch_escape(w->path, path, sizeof(path));
+		shim_msg(LOG_ALERT, "preload: refused %s: %s (%s)", path, vouch_cause_name(cause), detail);
+		return -EACCES;
+	}
+	allow = vouch_ctx_refuse(ctx, cause, w->path, &w->st, &who, detail);
+	ctx_put();
+	return allow ? 0 : -EACCES;
 }
 
 /* ---- loading --------------------------------------------------------- */
@@ -327,9 +328,11 @@ static struct vouch_ctx *ctx_get(pid_t pid, uid_t euid)
 
 	pthread_mutex_lock(&S.ctx_lock);
 	if (!S.ctx || S.ctx_pid != pid || S.ctx_euid != euid) {
-		/* A context made by our parent or before a setuid: free it only
-		 * when nothing can be inside it (see shim_atfork_child). */
-		if (S.ctx && __atomic_load_n(&S.inflight, __ATOMIC_ACQUIRE) == 0)
+		/* A context made before a setuid: free it only when nothing can
+		 * be inside it.  One made by our parent is left alone (leaked):
+		 * a thread of the parent's (a verification, its audit sender)
+		 * may have held one of its locks when the process forked. */
+		if (S.ctx && S.ctx_pid == pid && __atomic_load_n(&S.inflight, __ATOMIC_ACQUIRE) == 0)
 			vouch_ctx_free(S.ctx);
 		S.ctx = NULL;
 		int ret = vouch_ctx_new(&S.cfg, &S.ctx, err, sizeof(err));
@@ -339,7 +342,8 @@ static struct vouch_ctx *ctx_get(pid_t pid, uid_t euid)
 			 * so once per process and identity. */
 			if (!S.ctx_failed_logged || S.ctx_pid != pid || S.ctx_euid != euid)
 				shim_msg(LOG_ALERT, "preload: %s: %s; failing closed: every read under "
-					 "the protected roots is denied", S.conf, err[0] ? err : strerror(-ret));
+					 "the protected roots is denied%s", S.conf, err[0] ? err : strerror(-ret),
+					 ret == -EACCES ? " (" SHIM_READABLE_HINT ")" : "");
 			S.ctx_failed_logged = true;
 		}
 		S.ctx_pid = pid;
@@ -403,6 +407,18 @@ __attribute__((constructor)) static void shim_ctor_fork(void)
 
 /* ---- the verdict --------------------------------------------------------- */
 
+static void shim_perm_alert(const char *what)
+{
+	char comm[17] = "";
+
+	if (__atomic_exchange_n(&S.perm_logged, true, __ATOMIC_RELAXED))
+		return;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	shim_msg(LOG_ALERT, "preload: %s (pid %d) runs as uid %u, which cannot read what vouch "
+		 "needs (%s), so every protected open there is denied; " SHIM_READABLE_HINT,
+		 comm, (int)getpid(), (unsigned)geteuid(), what);
+}
+
 static int verify(int fd, int flags, struct where *w)
 {
 	struct vouch_subject who;
@@ -437,13 +453,14 @@ static int verify(int fd, int flags, struct where *w)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl);
 	ctx_put();
+	if (v.cause == VOUCH_CAUSE_IO_ERROR && strstr(v.detail, strerror(EACCES)))
+		shim_perm_alert(v.detail);
 	return v.allow ? 0 : -EACCES;
 }
 
 static int decide(int dirfd, const char *path, int flags, int fd)
 {
 	struct where w;
-	bool audit = S.mode == VOUCH_MODE_AUDIT && S.state == SHIM_ACTIVE;
 
 	where_fd(dirfd, path, fd, &w);
 	if (w.blind && !__atomic_exchange_n(&S.blind_logged, true, __ATOMIC_RELAXED))
@@ -453,19 +470,14 @@ static int decide(int dirfd, const char *path, int flags, int fd)
 	case WHERE_FREE:
 		return 0;
 	case WHERE_PROTECTED:
-		if (!S_ISREG(w.st.st_mode) && !w.named) {
+		if (!S_ISREG(w.st.st_mode) && !w.named)
 			/* A fifo or device planted in the model tree. */
-			if (S.state == SHIM_ACTIVE)
-				shim_record(VOUCH_CAUSE_SYMLINK, audit, &w, "not a regular file");
-			return audit ? 0 : -EACCES;
-		}
+			return shim_refuse(VOUCH_CAUSE_SYMLINK, &w, "not a regular file");
 		return verify(fd, flags, &w);
 	case WHERE_UNKNOWN:
 	default:
-		if (S.state == SHIM_ACTIVE)
-			shim_record(VOUCH_CAUSE_UNLOCATED, audit, &w,
-				    "cannot tell where this file lives (its filesystem holds a protected root)");
-		return audit ? 0 : -EACCES;
+		return shim_refuse(VOUCH_CAUSE_UNLOCATED, &w,
+				   "cannot tell where this file lives (its filesystem holds a protected root)");
 	}
 }
 

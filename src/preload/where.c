@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * where.c - decide, for a freshly opened fd and the name the program asked
  * for, whether it is a read under a protected root, and under which name.

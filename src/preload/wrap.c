@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wrap.c - the libc entry points the shim interposes; the only symbols the
  * library exports (src/preload/exports.map).

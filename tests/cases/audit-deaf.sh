@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # audit-deaf (issue 16): a syslog receiver that stops reading must never
 # freeze model loading.  A datagram socket is bound at /dev/log and never
 # read (what a wedged journald or rsyslog looks like; its queue holds

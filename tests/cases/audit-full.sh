@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # audit-full (issue 16): audit loss is loud.  The JSON audit log sits on a
 # tiny tmpfs that is then filled: opens through vouchfs are decided as
 # before, one alert on syslog names the file and the error (once per

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The audit trail of `vouch verify` (design.md §5): one syslog record per
+# SPDX-License-Identifier: Apache-2.0
+# The audit trail of `vouch verify` (vouch(1), AUDIT): one syslog record per
 # decision (facility authpriv, ident vouch; deny = LOG_ALERT, allow =
 # LOG_INFO) with key=value fields, the same fields as JSON lines in the
 # config's audit_log, and no way for a hostile file name to forge a field.

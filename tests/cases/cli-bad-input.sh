@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Bad input gets a clear error and no crash.  Every case checks the exit code
 # (1 = verification failed, 3 = operational error; an ASan/UBSan abort is
 # neither) and the cause named in "vouch: NAME: CAUSE":
@@ -337,10 +338,10 @@ expect_cause 1 newdir/x.bin not-in-manifest "$VOUCH" verify -p ed.pub m
 rm -r m/newdir
 expect_rc 0 "$VOUCH" verify -p ed.pub m
 expect_rc 0 "$VOUCH" verify -p ed.pub f
-# Deciding needs no hashing when the manifest already says no (design.md
-# §2: a known size must match before any hashing): a planted 16 GiB
-# (sparse) file, or a signed file extended to 16 GiB, is refused at once,
-# not after reading 16 GiB of zeros.
+# Deciding needs no hashing when the manifest already says no
+# (docs/policy.md, "The order of checks": a known size must match before
+# any hashing): a planted 16 GiB (sparse) file, or a signed file extended
+# to 16 GiB, is refused at once, not after reading 16 GiB of zeros.
 truncate -s 16G m/planted.bin
 OUT=$(timeout 5 "$VOUCH" verify -p ed.pub m 2>&1); rc=$?
 [ $rc -eq 124 ] && bug "vouch verify hashes an unsigned 16 GiB file before refusing it (> 5 s)"

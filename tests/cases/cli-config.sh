@@ -1,9 +1,11 @@
 #!/bin/sh
-# vouch.conf errors (design.md §4, §6): every mistake is an operational
-# error (exit 3) whose message names the file, and the line where there is
-# one: unknown key, unknown section, bad values, relative paths, a file or
-# trust directory others can write, a threshold above the number of keys,
-# an empty trust directory.  A typo must never silently weaken policy.
+# SPDX-License-Identifier: Apache-2.0
+# vouch.conf errors (vouch.conf(5); vouch(1), EXIT STATUS): every mistake is
+# an operational error (exit 3) whose message names the file, and the line
+# where there is one: unknown key, unknown section, bad values, relative
+# paths, a file or trust directory others can write, a threshold above the
+# number of keys, an empty trust directory.  A typo must never silently
+# weaken policy.
 . "$VOUCH_SRC/tests/lib.sh"
 
 BUGS=0

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Golden signatures (signify regress style): the committed throwaway key
 # tests/keys/golden.key, the fixed model tests/data/golden-model/, a fixed
 # SOURCE_DATE_EPOCH, --name and --version.  A fresh `vouch sign` must

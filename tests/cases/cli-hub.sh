@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # vouch sign / verify of a Hugging Face hub cache snapshot (issue 15): the
 # layout hub/models--org--name/{blobs/<sha256>, snapshots/<rev>/<file> ->
 # ../../blobs/<sha256>, refs/main}.  With --allow-symlinks --symlink-root

@@ -1,6 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Issue 6 through the CLI: the 13 OMS interoperability vectors made by the
-# reference tool model_signing ($VOUCH_SHARED/oms-vectors, README there)
+# reference tool model_signing ($VOUCH_DATA/oms-vectors, README there)
 # verify with `vouch verify`, and in a temporary copy of each every mutation
 # that applies to its method is rejected with exit 1 and its cause:
 #   a byte of a signed file flipped      -> NAME: hash-mismatch
@@ -29,7 +30,8 @@
 # or with the model path in front), v1.1.0-* pass with or without it; a
 # Sigstore vector without --sigstore-root fails naming the options; and
 # `vouch sign --method files` with the reference EC key makes the exact
-# bundle model_signing 1.1 makes (oms-spec §2, §4, §8), checked with Python
+# bundle model_signing 1.1 makes (docs/format.md, "What vouch writes",
+# "Public key and the key hint", "Root digest"), checked with Python
 # and an independent `openssl dgst` over the DSSE PAE.
 # The vectors are read-only test data: every mutation is made in a copy.
 # Known CLI defects are printed as BUG lines and fail the case at the end
@@ -38,8 +40,8 @@
 # without --sigstore-root, --sigstore-root without them).
 . "$VOUCH_SRC/tests/lib.sh"
 
-VEC=$VOUCH_SHARED/oms-vectors
-[ -d "$VEC" ] || skip "no OMS vectors at $VEC"
+VEC=$VOUCH_DATA/oms-vectors
+[ -d "$VEC" ] || fail "no OMS vectors at $VEC (they are part of the repository: tests/data)"
 command -v openssl >/dev/null 2>&1 || skip "no openssl"
 PUB=$VEC/keys/signing-key-pub.pem
 CA=$VEC/keys/ca-cert.pem
@@ -342,7 +344,7 @@ for r in res:
     assert r["digest"] == hashlib.sha256(open(os.path.join(d, r["name"]), "rb").read()).hexdigest(), r
 root = hashlib.sha256(b"".join(bytes.fromhex(r["digest"]) for r in res)).hexdigest()
 assert len(st["subject"]) == 1 and st["subject"][0]["digest"]["sha256"] == root, (st["subject"], root)
-assert root.startswith("92745110") and root.endswith("dec4"), root   # oms-spec §8
+assert root.startswith("92745110") and root.endswith("dec4"), root   # the v1.1.0-elliptic-key vector's own root
 T = env["payloadType"].encode()
 pae = b"DSSEv1 %d %s %d %s" % (len(T), T, len(P), P)
 open("pae.bin", "wb").write(pae)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # vouch keygen: an encrypted key pair from a passphrase file, file modes,
 # never overwriting (nor following a symlink at) either target, the public
 # key readable by OpenSSL, key id = SHA-256 of the DER public key, the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Trust lifecycle through the CLI: k-of-n cosignatures, name binding, the
 # trust store (add, revoke, remove, windows, roles), expiry, anti-rollback,
 # and the configuration errors that must stop vouch rather than weaken it.
@@ -29,6 +30,12 @@ mkmodel other; "$VOUCH" sign -k c.key --name other other >/dev/null
 cp other/model.sig.d/*.sig m/model.sig.d/foreign.sig
 expect_rc 1 "$VOUCH" verify --trust trust --threshold 3 m; expect_out "threshold"
 rm m/model.sig.d/foreign.sig
+# only *.sig files in SIG.d/ are cosignatures (the files served unverified as
+# signatures follow the same rule): b's renamed to notes.txt counts for nothing
+for f in m/model.sig.d/*.sig; do mv "$f" "${f%.sig}.txt"; done
+expect_rc 1 "$VOUCH" verify --trust trust --threshold 2 m; expect_out "threshold"
+for f in m/model.sig.d/*.txt; do mv "$f" "${f%.txt}.sig"; done
+expect_rc 0 "$VOUCH" verify --trust trust --threshold 2 m
 # a cosignature file that is not a bundle is ignored (and logged), not fatal
 echo 'not json' > m/model.sig.d/junk.sig
 expect_rc 0 "$VOUCH" verify --trust trust --threshold 2 m

@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # vouch sign / verify / inspect on the happy paths and the policy edges: a
 # single file (sidecar) and a directory (model.sig) with configs, tokenizer,
 # an empty __init__.py and subdirectories; files and shards serializations;
 # small shards on a multi-shard file; expiry; ':' in a shard-signed name;
 # symlinks and FIFOs; inspect (text, --json, --verify); the exit codes of
-# design.md §6 (0 verified, 1 failed, 2 usage, 3 operational) and messages
-# of the form "vouch: NAME: CAUSE".
+# vouch(1), EXIT STATUS (0 verified, 1 failed, 2 usage, 3 operational) and
+# messages of the form "vouch: NAME: CAUSE".
 . "$VOUCH_SRC/tests/lib.sh"
 
 newkey k

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-badconf: configuration and trust-store errors stop vouchfs from starting
 # (exit 3, a message naming the file and line, nothing mounted) and, on
 # SIGHUP, leave the old trust in force with the reason logged: an unknown

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-basic: vouchfs serves a signed model read-only.  Listings, stat and
 # reads of verified files work and return the source bytes; signatures are
 # readable; a tampered file, an unsigned file and a file no signature covers

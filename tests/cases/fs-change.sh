@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-change: the source changes under a verified file whose pages the
 # kernel has cached.  Reopening an unchanged file costs no hashing and keeps
 # the cache; after a change (write, rename over, touched metadata) the next

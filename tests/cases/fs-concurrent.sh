@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-concurrent: 32 processes open the same 1 GiB signed file at the same
 # moment through vouchfs.  Exactly one hash job runs (one allow record in the
 # audit log), all 32 opens were waiting on it together and all get the

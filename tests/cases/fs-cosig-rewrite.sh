@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-cosig-rewrite: issue 15, defect 8 through vouchfs (a cosignature
 # rewritten in place).  The signature identity must cover every file it
 # reads: rewriting model.sig.d/<bob>.sig in place keeps its inode and leaves

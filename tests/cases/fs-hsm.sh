@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-hsm: 2-of-2 sign-off by an Ed25519 key file and an ECDSA P-256 key that
 # never leaves a PKCS#11 token (SoftHSM2, made here), through the CLI and a
 # live vouchfs mount: the Ed25519 signature alone is denied (threshold), the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-interop: OMS vectors made by the reference tool (model_signing), served
 # through a live vouchfs mount with the config trusting what the ecosystem
 # signs with: an EC public key in the trust dir, the vectors' CA (`ca`), and a
@@ -9,8 +10,8 @@
 # in syslog.
 . "$VOUCH_SRC/tests/lib.sh"
 . "$VOUCH_SRC/tests/fs-lib.sh"
-V=$VOUCH_SHARED/oms-vectors
-[ -d "$V" ] || fail "no $V (../shared must sit beside the checkout)"
+V=$VOUCH_DATA/oms-vectors
+[ -d "$V" ] || fail "no $V (the vectors are part of the repository: tests/data)"
 fs_syslog_start
 
 S=$TMPDIR/srv

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-joblib: joblib.load() of a signed scikit-learn model through vouchfs
 # (plain, and with mmap_mode='r', which maps the numpy arrays it holds);
 # predictions equal the original's; a tampered pickle fails with EACCES.

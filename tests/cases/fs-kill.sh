@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-kill: vouchfs fails closed across a crash and a restart, in place.
 # kill -9 while a client reads: its next uncached read and every new open
 # answer ENOTCONN; a restart stacks a new instance on the dead mount (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-lifecycle: how vouchfs starts and stops, as systemd (Type=notify) and
 # scripts see it.  READY=1 is sent only once the mount answers; SIGHUP sends
 # RELOADING=1 then READY=1; SIGTERM sends STOPPING=1, unmounts and exits 0.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-mmap: issue 15, defect 10 through vouchfs (stores through a shared
 # writable mmap of the SOURCE after verification).  vouchfs caches verdicts
 # per stat identity and keeps each node's pages (keep_cache); the kernel

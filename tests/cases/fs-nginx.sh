@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-nginx: nginx (workers as www-data, 127.0.0.1 only, private prefix)
 # serves a model directory from a vouchfs mount made with allow_other from
 # the config file: 200 with the exact bytes for a verified file, 403 for a

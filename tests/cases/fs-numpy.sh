@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-numpy: numpy.load() of a signed .npy through vouchfs, read whole and
 # memory-mapped (np.load(mmap_mode='r') maps the file MAP_SHARED, which works
 # only without direct_io); a tampered .npy fails both ways with EACCES.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-policy: the trust rules of vouch.conf through a live vouchfs mount, with
 # the same decision the CLI makes (tests/cases/cli-policy.sh):
 #   k of n    threshold = 2 of 3 trusted keys: one signer -> EACCES

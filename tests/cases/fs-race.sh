@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-race: issue 15, defect 3 through vouchfs (the rename race, same idea as
 # preload-race).  vouchfs must decide on the node the client opened and serve
 # only the bytes it hashed, however fast the source changes under it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-reload-keep (issue 16): a reload changes trust, not files.  Files are
 # verified through vouchfs, then several SIGHUPs: each file's next open is
 # decided again under the new trust but not hashed again (its record says

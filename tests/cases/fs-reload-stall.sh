@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-reload-stall: issue 15, defect 5 (a reload stalls the whole mount).  A
 # SIGHUP while a multi-GiB first open hashes must not make opens of unrelated
 # files wait for that hash.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-reload: SIGHUP rereads the config and the trusted keys without
 # unmounting and drops verdicts cached under the old trust: a key removed
 # from the trust dir denies the next open of a file it verified before, a key

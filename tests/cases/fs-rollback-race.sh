@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-rollback-race: issue 15, defect 4 (anti-rollback race, vouchfs with
 # state_dir).  A version below the high-water mark at acceptance must be
 # `rollback`, never allowed and never cached as allowed.

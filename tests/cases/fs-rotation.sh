@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-rotation: the key rotation runbook of docs/policy.md, step by step, on a
 # live vouchfs mount while a reader opens the model every 50 ms the whole
 # time: not one of its opens may fail (no downtime).  Then revocation: a key

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-torch: torch.load() through vouchfs.  A state_dict saved with
 # torch.save and signed loads through the mount with equal tensors; one byte
 # flipped in the source makes torch.load raise PermissionError (errno 13)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fs-unit: systemd/vouchfs@.service passes `systemd-analyze verify`, has no
 # option that would give the service its own mount namespace (the host would
 # then read the raw files under an invisible mount), explains every

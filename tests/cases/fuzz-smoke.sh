@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A short libFuzzer run of every harness (tests/fuzz/*.c, built by `make
 # fuzz-build` into $VOUCH_BUILD/fuzz/): each starts from a copy of its seeds
 # and must finish without a crash, leak, timeout or sanitizer report.

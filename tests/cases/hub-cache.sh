@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hub-cache: a Hugging Face hub cache, protected end to end and offline.
 # hub/models--org--name holds blobs/<sha256>, two signed revisions whose
 # snapshots/<rev>/{config.json, model.pt, tokenizer.json} link to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make install: into a DESTDIR with another PREFIX and SYSCONFDIR, every
 # program, the library, the man pages, the config (never overwritten) and
 # the unit files land, and the units name the installed paths, not

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # vouch sign --pkcs11: a key that never leaves a PKCS#11 token.  A SoftHSM2
 # token is made in TMPDIR (private config and token dir), an ECDSA P-256 key
 # pair is generated on it, the public key is exported to PEM and trusted;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-baseline: the host-wide baseline, /etc/ld.so.preload, must never
 # break an unrelated program.  In a private mount namespace (the host's /etc
 # is never touched) a copy of /etc with ld.so.preload naming the shim and a

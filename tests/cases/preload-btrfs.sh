@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-btrfs: files in a btrfs subvolume below a protected root report the
 # subvolume's own device number, not the root's; the shim must still see
 # them as protected (directly, and through a bind mount of the subvolume

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-calls: every libc entry point the shim wraps decides on the fd it
 # returns.  A good model opens (offset untouched: hashing uses pread only), a
 # tampered one fails with EACCES and a LOG_ALERT record, unprotected files and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-config-fail: the shim's config never fails open (issue 15, defect 6).
 #  - a Kubernetes ConfigMap mount is a normal config: vouch.conf ->
 #    ..data/vouch.conf, ..data -> ..2026_12_02_..., all root's, the volume a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-config: the shim's configuration in someone else's process.
 #  - no config file: inert and silent (a tampered file opens, nothing logged);
 #  - a config naming roots that cannot be fully loaded (bad value, unreadable

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-cosig-rewrite: issue 15, defect 8 through the shim (a cosignature
 # rewritten in place, seen by a long-lived process).  The shim's verdicts and
 # authenticated bundles are cached per process, so the process that opened

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-cost: the common case stays cheap.  An open of a file on a device
 # that no protected root can reach costs exactly one statx more and no
 # readlink (counted with strace over 2000 opens); a protected, verified file

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-dropin: systemd/vouch-preload.conf is a valid drop-in: systemd
 # parses it for a service (offline, systemd-analyze verify), a broken copy is
 # rejected (so the drop-in really is read), and the path it preloads is where

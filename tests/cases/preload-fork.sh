@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-fork: fork-safety.  While threads keep verifications in flight
 # (touching a 16 MiB model so every open re-hashes it), the main thread
 # forks children that must still decide correctly (good opens, tampered is

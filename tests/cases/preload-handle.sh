@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-handle: issue 15, defect 7 (open_by_handle_at, shim).  An fd on a
 # protected filesystem whose location cannot be established is denied, not
 # free: with the file's dentry dropped (echo 2 > /proc/sys/vm/drop_caches),
@@ -19,6 +20,8 @@ HO=$VOUCH_BUILD/tests/handle-open
 [ "$(id -u)" = 0 ] || skip "open_by_handle_at and drop_caches need root"
 syslog_start
 pl_setup
+# The shim's own refusals (unlocated) are standard records: JSON log too.
+pl_conf enforce "$PROT" "audit_log = $TMPDIR/audit.jsonl"
 
 T=$PROT/t/model.bin; M=$PROT/m/model.bin
 cp "$T" "$TMPDIR/tampered.bin"; cp "$M" "$TMPDIR/good.bin"
@@ -49,7 +52,9 @@ if grep -q "decision=deny cause=hash-mismatch .*ino=$INO_T " "$SYSLOG"; then
 	syslog_wait "decision=deny cause=hash-mismatch mode=enforce path=$T .*ino=$INO_T "
 	ok "tampered by handle, dentry dropped: EACCES, cause=hash-mismatch (path established)"
 else
-	ok "tampered by handle, dentry dropped: EACCES, cause=unlocated"
+	grep -q "\"decision\":\"deny\",\"cause\":\"unlocated\".*\"ino\":$INO_T," "$TMPDIR/audit.jsonl" ||
+		{ cat "$TMPDIR/audit.jsonl" >&2; fail "the shim's unlocated refusal is not in the JSON audit log"; }
+	ok "tampered by handle, dentry dropped: EACCES, cause=unlocated (syslog and the JSON log)"
 fi
 
 # The good file, dentry dropped: allowed with its own bytes, or unlocated.

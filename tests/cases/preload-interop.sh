@@ -1,11 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-interop: the shim admits OMS-signed model directories (EC key,
 # X.509 chain, Sigstore keyless) under the same config keys as vouchfs and
 # the CLI, and denies one once a signed file in it is tampered.
 . "$VOUCH_SRC/tests/lib.sh"
 . "$VOUCH_SRC/tests/preload-lib.sh"
-V=$VOUCH_SHARED/oms-vectors
-[ -d "$V" ] || fail "no $V (../shared must sit beside the checkout)"
+V=$VOUCH_DATA/oms-vectors
+[ -d "$V" ] || fail "no $V (the vectors are part of the repository: tests/data)"
 syslog_start
 mkdir -p "$PROT" "$TMPDIR/trust"
 for v in v1.1.0-elliptic-key v1.0.0-certificate v0.2.0-certificate v1.1.0-sigstore; do

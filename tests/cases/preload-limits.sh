@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-limits: the shim's honest limits, shown, not just listed.  Each
 # bypass below reads the tampered model although the same process's ordinary
 # open() of it is refused; and each is named in docs/preload.md and the man

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-links: the shim decides by what the file is, not by the name used.
 # A tampered protected file reached through a symlink, a bind mount (of the
 # tree, and of the single file) and a hard link that all live outside the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-mmap: issue 15, defect 10 through the shim (stores through a shared
 # writable mmap after verification, one long-lived process).  The shim
 # caches a verdict per stat identity (dev, ino, size, mtime, ctime); the

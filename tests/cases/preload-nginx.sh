@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-nginx: nginx with the shim (no mount), master as root, workers as
 # www-data, on 127.0.0.1 only, private prefix and config in TMPDIR, stopped
 # in a trap.  Signed files are served (200), a tampered one is refused by the

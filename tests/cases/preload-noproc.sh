@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-noproc: a process without /proc (one that chrooted itself, a bare
 # container) cannot read where its fds live.  The shim must not break it:
 # unrelated files on the protected root's filesystem still open, a model

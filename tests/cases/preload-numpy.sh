@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-numpy: numpy.load (plain and mmap_mode) and joblib.load (plain and
 # mmap_mode) of a protected model with the shim: signed loads, one flipped
 # byte is PermissionError errno 13, unprotected copies load.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-race: issue 15, defect 3 (shim rename race).  The shim must decide
 # on the name the program opened and prove that the fd it got is that name's
 # inode; deciding on where the fd resolves afterwards (readlink of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # preload-torch: /usr/bin/python3 torch.load with the shim instead of a
 # mount.  A signed checkpoint loads; after one byte is flipped (same process:
 # the verdict cache must notice) torch.load raises PermissionError errno 13;

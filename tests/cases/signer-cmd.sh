@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # vouch sign --signer-cmd: an external command signs (how a cloud KMS plugs
 # in).  A KMS stand-in script signs its stdin with `openssl pkeyutl` and an
 # Ed25519 key vouch never sees; the bundle verifies with the given public

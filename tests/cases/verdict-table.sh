@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # verdict-table: one tree of cases, three front ends, one verdict.  Every row
 # of the table below is opened through `vouch verify` (its per-file report),
 # a live vouchfs mount (the syslog record) and the LD_PRELOAD shim (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The real-systemd VM harness works: the cached Debian image (tests/vm/
 # image.sh, built on first use, ~2-3 min cold) boots under qemu TCG, systemd
 # reaches running/degraded, /dev/fuse exists, and the guest's exit code and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # systemd/vouchfs@.service under a real systemd (a qemu TCG VM, see
 # tests/vm/): start (Type=notify) mounts vouchfs over /srv/models for every
 # reader, a good file reads, a tampered one gets EACCES with an alert in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_config.c - libFuzzer harness for vouch.conf: the input is written to
  * a private temporary file (mode 0600, ours, so the ownership and mode

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_interop.c - libFuzzer harness for the certificate and Sigstore
  * authentication of a bundle: the input is the bundle JSON, the anchors are
@@ -14,20 +15,20 @@ static struct vouch_anchors anchors;
 
 static void load_anchors(void)
 {
-	const char *shared = getenv("VOUCH_SHARED");
+	const char *shared = getenv("VOUCH_DATA");
 	char path[4096], err[256];
 
-	/* make fuzz runs from the repository root, beside ../shared */
+	/* make fuzz runs from the repository root */
 	if (!shared)
-		shared = "../shared";
+		shared = "tests/data";
 	vouch_init();
 	vouch_anchors_init(&anchors);
 	snprintf(path, sizeof(path), "%s/oms-vectors/keys/ca-cert.pem", shared);
 	if (vouch_anchors_add_ca(&anchors, path, err, sizeof(err)))
-		fprintf(stderr, "fuzz_interop: no CA (%s); set VOUCH_SHARED\n", err);
+		fprintf(stderr, "fuzz_interop: no CA (%s); set VOUCH_DATA\n", err);
 	snprintf(path, sizeof(path), "%s/oms-vectors/sigstore-trusted-root.json", shared);
 	if (vouch_anchors_load_sigstore(&anchors, path, err, sizeof(err)))
-		fprintf(stderr, "fuzz_interop: no trusted root (%s); set VOUCH_SHARED\n", err);
+		fprintf(stderr, "fuzz_interop: no trusted root (%s); set VOUCH_DATA\n", err);
 	vouch_anchors_set_policy(&anchors, "stefanb@us.ibm.com",
 				 "https://sigstore.verify.ibm.com/oauth2", err, sizeof(err));
 }

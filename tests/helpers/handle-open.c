@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * handle-open - open a file by handle, the way issue 15's defect 7 does it
  * (tests/cases/preload-handle.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preload-bench - time open()+close() of one file, for bench/preload.sh.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preload-try - open files through one named libc entry point each, so the
  * preload tests can prove every wrapped symbol decides (tests/cases/preload-*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * race-swap - the rename race of issue 15 (defect 3), reader and swapper in
  * one process so that thousands of opens take seconds.

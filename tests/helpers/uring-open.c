@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uring-open - open a file through io_uring (IORING_OP_OPENAT), which no
  * libc wrapper sees, and read it: tests/cases/preload-limits.sh shows with it

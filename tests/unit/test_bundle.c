@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_bundle.c - the bundle parser (bundle.c): the reference tool's
- * signatures ($VOUCH_SHARED/oms-vectors/VECTOR/model.sig) and vouch's golden one
+ * signatures ($VOUCH_DATA/oms-vectors/VECTOR/model.sig) and vouch's golden one
  * ($VOUCH_SRC/tests/data/golden-model.sig) parse into the statement they
  * hold (subject, root, resources, method, ignore_paths, metadata, the
  * resource index); the root digest recomputed over the resources matches;
@@ -609,14 +610,14 @@ static void test_malformed_bundles(const char *src)
 
 int main(void)
 {
-	const char *shared = getenv("VOUCH_SHARED"), *src = getenv("VOUCH_SRC");
+	const char *shared = getenv("VOUCH_DATA"), *src = getenv("VOUCH_SRC");
 
 	if (vouch_init() < 0) {
 		fprintf(stderr, "vouch_init failed\n");
 		return 1;
 	}
 	if (!shared)
-		shared = "../shared";
+		shared = "tests/data";   /* run from the repository root */
 	if (!src)
 		src = ".";
 	test_vectors(shared);

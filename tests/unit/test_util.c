@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c - the small helpers everything else rests on: model-relative
  * path order (model_signing's component-wise sort) and safety rules, base64
@@ -310,7 +311,7 @@ static void test_pae_v02(void)
 	free(p);
 }
 
-/* ---- cause names: the audit vocabulary of design.md §5 ---- */
+/* ---- cause names: the audit vocabulary of vouch(1), CAUSES ---- */
 
 static void test_cause_names(void)
 {

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs INSIDE the test VM (as /share/run.sh, root, under systemd 252), for
 # tests/cases/vm-vouchfs-unit.sh.  The host prepared /share:
 #   bin/vouch bin/vouchfs      the build output

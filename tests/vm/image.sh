@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/vm/image.sh - build (once) and cache a bootable Debian bookworm image
 # with a real systemd, for tests that need PID 1 to be systemd (the
 # vouchfs@.service unit).  Prints the image directory on stdout:

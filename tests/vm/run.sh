@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/vm/run.sh SHARE_DIR [TIMEOUT_SECONDS]
 #
 # Boot the cached Debian image (tests/vm/image.sh, built on first use) under
