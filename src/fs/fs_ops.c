@@ -659,6 +659,14 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	memset(&v, 0, sizeof(v));
 	vouch_verify_fd(g_fs.ctx, &root, n->relpath, fd, &who, &v);
 	atomic_fetch_add(&n_open, 1);
+	if (!v.allow && v.cause == VOUCH_CAUSE_UNLOCATED) {
+		/* The name was replaced while it was checked (a publish): ESTALE
+		 * makes the VFS look it up again and retry the open on the new
+		 * version's node (once; a second ESTALE reaches the client). */
+		atomic_fetch_add(&n_stale, 1);
+		err = ESTALE;
+		goto fail;
+	}
 	if (!v.allow) {
 		atomic_fetch_add(&n_deny, 1);
 		err = EACCES;

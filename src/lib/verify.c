@@ -1100,6 +1100,22 @@ again:
 	}
 	if (c == VOUCH_CAUSE_OK)
 		c = vouch_accept(ctx, auth->b, &raised, out->detail, sizeof(out->detail));
+	if (c == VOUCH_CAUSE_HASH_MISMATCH || c == VOUCH_CAUSE_SIZE_MISMATCH ||
+	    c == VOUCH_CAUSE_NOT_IN_MANIFEST) {
+		/* The content disagrees with the manifest: was the name replaced
+		 * while we looked (a publish swapping a whole model directory
+		 * between the open and the signature lookup)?  Then the verdict is
+		 * about a pairing nobody asked for: `unlocated`, not remembered,
+		 * and vouchfs answers ESTALE so the kernel looks the name up again
+		 * and the new version is decided. */
+		bool l2;
+		char d2[sizeof(out->detail)];
+		if (vouch_name_locate(&ctx->cfg, root, relpath, &out->st, &l2, d2, sizeof(d2)) ==
+		    VOUCH_CAUSE_UNLOCATED) {
+			c = VOUCH_CAUSE_UNLOCATED;
+			snprintf(out->detail, sizeof(out->detail), "%s", d2);
+		}
+	}
 	decide(ctx, out, c);
 finish:
 	if (owner) {
@@ -1115,8 +1131,9 @@ finish:
 		e->v = *out;
 		e->until = auth ? auth->until : 0;
 		e->done = true;
-		/* An I/O error is not a property of the file: don't remember it. */
-		if (out->cause == VOUCH_CAUSE_IO_ERROR)
+		/* An I/O error is not a property of the file, nor a name replaced
+		 * while it was checked: don't remember either. */
+		if (out->cause == VOUCH_CAUSE_IO_ERROR || out->cause == VOUCH_CAUSE_UNLOCATED)
 			vcache_drop(ctx, bucket, e);
 		pthread_cond_broadcast(&ctx->done);
 		pthread_mutex_unlock(&ctx->mu);
