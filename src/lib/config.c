@@ -567,18 +567,19 @@ out:
 	return ret;
 }
 
-int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, size_t errlen)
+/* Open p->path (config_open: the symlink chain checked when strict) and
+ * run inih over it with h; *rc is inih's result.  Returns 0 or -errno. */
+static int parse_file(struct parse *p, bool strict, ini_handler h, int *rc)
 {
-	struct parse p = { .cfg = cfg, .path = path, .err = err, .errlen = errlen };
 	struct walk *w;
 	void *stream[2];
 	FILE *f;
-	int fd, rc;
+	int fd;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	*w = (struct walk){ .path = path, .err = err, .errlen = errlen, .strict = true };
+	*w = (struct walk){ .path = p->path, .err = p->err, .errlen = p->errlen, .strict = strict };
 	fd = config_open(w);
 	free(w);
 	if (fd < 0)
@@ -588,12 +589,23 @@ int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, siz
 		close(fd);
 		return -ENOMEM;
 	}
-	stream[0] = &p;
+	stream[0] = p;
 	stream[1] = f;
 	/* Our reader counts lines, so errors carry the line whatever inih's
 	 * build options are. */
-	rc = ini_parse_stream(reader, stream, handler, &p);
+	*rc = ini_parse_stream(reader, stream, h, p);
 	fclose(f);
+	return 0;
+}
+
+int vouch_config_load(struct vouch_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct parse p = { .cfg = cfg, .path = path, .err = err, .errlen = errlen };
+	int rc, ret;
+
+	ret = parse_file(&p, true, handler, &rc);
+	if (ret)
+		return ret;
 	/* inih reports the first bad line, a syntax error or our handler's
 	 * refusal; a syntax error before our first refusal is the real cause. */
 	if (rc > 0 && (!p.failed || rc < p.fail_line))
@@ -629,28 +641,11 @@ static int scrape_handler(void *user, const char *section, const char *key, cons
 int vouch_config_scrape_protect(const char *path, struct vouch_config *cfg)
 {
 	struct parse p = { .cfg = cfg, .path = path };
-	struct walk *w;
-	void *stream[2];
-	FILE *f;
-	int fd, rc;
+	int rc, ret;
 
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	*w = (struct walk){ .path = path, .strict = false };
-	fd = config_open(w);
-	free(w);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "re");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	stream[0] = &p;
-	stream[1] = f;
-	rc = ini_parse_stream(reader, stream, scrape_handler, &p);
-	fclose(f);
+	ret = parse_file(&p, false, scrape_handler, &rc);
+	if (ret)
+		return ret;
 	return rc < 0 ? -EIO : 0;
 }
 
