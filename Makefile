@@ -93,6 +93,7 @@ LIB_SRC   := $(sort $(wildcard src/lib/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 FS_SRC    := $(sort $(wildcard src/fs/*.c))
 PRE_SRC   := $(sort $(wildcard src/preload/*.c))
+DMN_SRC   := $(sort $(wildcard src/daemon/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/*.c))
 HELP_SRC  := $(sort $(wildcard tests/helpers/*.c))
@@ -103,6 +104,7 @@ LIBVOUCH := $(BUILD)/lib/libvouch.a
 VOUCH    := $(BUILD)/bin/vouch
 VOUCHFS  := $(BUILD)/bin/vouchfs
 PRELOAD  := $(BUILD)/lib/libvouch-preload.so
+VOUCHD   := $(BUILD)/bin/vouchd
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELP_SRC))
 
@@ -112,6 +114,9 @@ TARGETS += $(VOUCHFS)
 endif
 ifneq ($(PRE_SRC),)
 TARGETS += $(PRELOAD)
+endif
+ifneq ($(DMN_SRC),)
+TARGETS += $(VOUCHD)
 endif
 
 .PHONY: all deps demo test check check-san bench fuzz fuzz-build install clean help
@@ -146,6 +151,14 @@ $(VOUCHFS): $(call obj,$(FS_SRC)) $(LIBVOUCH)
 	$(Q)$(CC) $(EXE_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(call pc_libs,fuse3 libsystemd)
 
 $(call obj,$(FS_SRC)): ALL_CFLAGS += $(call pc_cflags,fuse3 libsystemd)
+
+$(VOUCHD): $(call obj,$(DMN_SRC)) $(LIBVOUCH)
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(EXE_LDFLAGS) -Wl,--export-dynamic-symbol=vouch_preload_exempt -o $@ $^ \
+		$(LIB_LIBS) $(call pc_libs,libsystemd)
+
+$(call obj,$(DMN_SRC)): ALL_CFLAGS += $(call pc_cflags,libsystemd)
 
 # The shim carries its own private copies of its dependencies (static, hidden),
 # so no program's libcrypto/inih can clash with them; only the wrapped libc
@@ -227,7 +240,7 @@ install: all
 	@find -L $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf ! -perm -0004 -exec echo \
 		"warning: {} is not readable by other users: the preload shim cannot read it" \
 		"in a service that runs as another user (it holds no secret: chmod 0644)" \;
-	for u in systemd/*.service; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
+	for u in systemd/*.service systemd/*.socket; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),
 	# not a unit: it goes where an admin copies it from, PREFIX/share/vouch/

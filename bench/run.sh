@@ -6,11 +6,15 @@
 #   bench/preload.sh  LD_PRELOAD shim overhead (when present)
 #   bench/audit.sh    open latency with a deaf syslog receiver; reloads under
 #                     load (issue 16)
+#   bench/vouchd.sh   vouchd: first open vs vouch verify, round trip per open,
+#                     exec, 16 pre-fork first opens via shim (issue 18; root)
+#   bench/receipts.sh first open of a verified 4 GiB model after a vouchfs
+#                     restart, with receipts vs hashed (issue 18)
 # Every script runs even when an earlier one fails; the exit status is the
 # first failure's (1 = a target missed, 2 = setup error), 0 when all passed.
 cd "$(dirname "$0")/.." || exit 2
 rc=0
-for b in bench/hash.sh bench/fs.sh bench/preload.sh bench/audit.sh; do
+for b in bench/hash.sh bench/fs.sh bench/preload.sh bench/audit.sh bench/receipts.sh bench/vouchd.sh; do
 	[ -x "$b" ] || continue
 	echo "==> $b"
 	"$b"

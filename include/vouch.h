@@ -44,6 +44,7 @@ extern "C" {
 #define VOUCH_SIG_MAX        (16u << 20)
 #define VOUCH_MAX_RESOURCES  (1u << 20)
 #define VOUCH_KEYID_LEN      64                  /* hex SHA-256 */
+#define VOUCH_SIGNERS_LEN    1024                /* vouch_verdict.signers */
 /* Default shard size for vouch's own signatures; see docs/format.md for why. */
 #define VOUCH_DEFAULT_SHARD  (64ull << 20)
 /* The predicate member that carries vouch's own signed metadata. */
@@ -112,6 +113,11 @@ struct vouch_config {
 	bool   allow_other;         /* vouchfs: serve other users (default; with default_permissions) */
 	bool   audit_optional;      /* shim: an audit_log this process cannot open is not fatal */
 	bool   state_readonly;      /* check anti-rollback marks but never advance them */
+	bool   leases;              /* set by a front end that serves other processes and
+				     * ignores SIGIO (vouchd, vouchfs), never read from a file:
+				     * hold a read lease on the fd across each decision, so a
+				     * file open for writing anywhere is refused (io-error)
+				     * instead of verified or served from the cache */
 	char **cas;                 /* CA certificates (PEM) anchoring X.509-chain signers */
 	size_t ncas;
 	char **ca_identity;         /* globs over a CA-issued leaf's SAN (or CN): whom the
@@ -124,6 +130,8 @@ struct vouch_config {
 				     * name with its target's bytes (default: denied, `symlink`) */
 	char  *symlink_root;        /* link targets must resolve inside this (default: the
 				     * protected root the link is under) */
+	char  *vouchd_socket;       /* the shim asks vouchd here (NULL: it decides itself) */
+	bool   receipts;            /* verdicts survive a restart (state_dir/receipts) */
 };
 
 /* Fill defaults: enforce, threshold 1, clock_skew 300, allow_other, nothing
@@ -449,6 +457,15 @@ struct vouch_verdict {
 	uint64_t version;
 	char     keyid[VOUCH_KEYID_LEN + 1];
 	char     detail[256];
+	/* Every signature seen, and whether it counted, for records and
+	 * messages: "FILE=WHO(TRUSTFILE):STATUS, ..." where FILE is model.sig
+	 * or model.sig.d/NAME.sig, WHO a key id (or sigstore:/x509: identity)
+	 * when the signer is known, else hint:KEYHINT (an untrusted public key
+	 * is not in the bundle, only its hint), TRUSTFILE the trust file that
+	 * admits it, STATUS counted, same-signer, or the cause it did not
+	 * count (untrusted-key, revoked-key, expired, bad-signature, ...).
+	 * Cut with "..." when longer. */
+	char     signers[VOUCH_SIGNERS_LEN];
 };
 
 /* The enforcement entry point.  fd is the already-open file that the caller
@@ -481,6 +498,13 @@ enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root 
  * signature governing it) is allowed only if it names a snapshot whose
  * model.sig authenticates and passes policy. */
 #define VOUCH_OPEN_FOUND 1u
+/*   VOUCH_OPEN_PROBE  answer only from the verdict cache, without waiting,
+ *                     hashing or writing a record: a current cached allow
+ *                     returns VOUCH_CAUSE_OK (out->allow); anything else
+ *                     returns VOUCH_CAUSE__COUNT and the caller must decide
+ *                     in full (vouchd answers repeat opens on its event
+ *                     thread this way). */
+#define VOUCH_OPEN_PROBE 2u
 enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
 				   const char *relpath, int fd, unsigned flags,
 				   const struct vouch_subject *who, struct vouch_verdict *out);
@@ -529,6 +553,74 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 				   const struct vouch_verify_opts *opts,
 				   vouch_report_fn report, void *arg,
 				   struct vouch_verdict *out);
+
+/* ------------------------------------------------------------------------ */
+/* Locating an open fd: for front ends that see an fd and perhaps the name   */
+/* asked for, not a path beneath a pinned root (the shim, vouchd).           */
+
+struct vouch_locator;           /* pinned roots, mount table, hard-link index */
+
+enum vouch_where {
+	VOUCH_WHERE_FREE = 0,       /* not under any protected root: let it be */
+	VOUCH_WHERE_PROTECTED,      /* under root `root`, at `rel` */
+	VOUCH_WHERE_UNKNOWN,        /* its filesystem holds a protected root, but where
+				     * it lives cannot be told: fail closed */
+};
+
+struct vouch_location {
+	enum vouch_where kind;
+	bool   blind;               /* no /proc: only the name asked and inode identity served */
+	bool   named;               /* rel is the name asked for; false: where the fd was
+				     * found (verify with VOUCH_OPEN_FOUND) */
+	int    root;                /* index into the roots given to vouch_locator_new */
+	struct stat st;             /* the fd, as located */
+	char   path[4096];          /* absolute, for records */
+	char   rel[4096];           /* relative to the root */
+};
+
+/* Pin roots (absolute paths, lexically normalised here; roots that do not
+ * exist yet are retried at each mount-table refresh) and read the mount
+ * table.  Returns 0 or -errno. */
+int  vouch_locator_new(char *const *roots, size_t nroots, struct vouch_locator **out);
+void vouch_locator_free(struct vouch_locator *loc);
+/* Locate fd.  dirfd/path: the name the program asked for (path NULL: none
+ * known, e.g. open_by_handle_at).  opener: the process that opened fd when it
+ * is not the caller (vouchd: the pid a fanotify event reports); then fd's
+ * mount may belong to another mount namespace, which is read from
+ * /proc/OPENER/mountinfo, and where the fd lives decides (named = false);
+ * a path given with an opener is used only when it is absolute and the
+ * opener shares the caller's mount namespace and root (then named = true).
+ * 0: the caller opened it.  Thread-safe. */
+void vouch_locate(struct vouch_locator *loc, int dirfd, const char *path, int fd, pid_t opener,
+		  struct vouch_location *out);
+/* The pinned fd of root r (re-pinned if a program closed or reused the
+ * number), or -1; its path as configured and normalised. */
+int  vouch_locator_root_fd(struct vouch_locator *loc, size_t r);
+const char *vouch_locator_root_path(const struct vouch_locator *loc, size_t r);
+/* Around fork (pthread_atfork order): the locator's lock is taken and released. */
+void vouch_locator_atfork_prepare(struct vouch_locator *loc);
+void vouch_locator_atfork_parent(struct vouch_locator *loc);
+void vouch_locator_atfork_child(struct vouch_locator *loc);
+
+/* ------------------------------------------------------------------------ */
+/* Asking vouchd (vouchd_socket): a process hands its freshly opened fd and  */
+/* the name it asked for to the host's verifier and takes its verdict.       */
+
+#define VOUCH_ASK_NAME_MAX 4096
+struct vouch_ask_reply {
+	bool     allow;
+	enum vouch_cause cause;
+	char     detail[256];
+};
+/* Client: one request on a connected SOCK_SEQPACKET socket (fd passed with
+ * SCM_RIGHTS, abs_name the absolute name asked for, or "" when none);
+ * waits for the reply.  Returns 0, or -errno (the caller fails closed). */
+int vouch_ask(int sock, int fd, const char *abs_name, struct vouch_ask_reply *out);
+/* Server: read one request; *fd receives the passed fd (caller closes),
+ * name (VOUCH_ASK_NAME_MAX bytes) the name.  Returns 0, -ECONNRESET at
+ * end, or -errno (a malformed request: drop the connection). */
+int vouch_ask_read(int conn, int *fd, char *name, size_t namelen);
+int vouch_ask_send(int conn, const struct vouch_ask_reply *r);
 
 /* ------------------------------------------------------------------------ */
 /* Hashing.                                                                  */

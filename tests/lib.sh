@@ -5,6 +5,7 @@
 set -u
 VOUCH=$VOUCH_BUILD/bin/vouch
 VOUCHFS=$VOUCH_BUILD/bin/vouchfs
+VOUCHD=$VOUCH_BUILD/bin/vouchd
 PRELOAD=$VOUCH_BUILD/lib/libvouch-preload.so
 PY=/usr/bin/python3
 KEYS=$VOUCH_SRC/tests/keys

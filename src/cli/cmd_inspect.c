@@ -193,6 +193,8 @@ int cmd_inspect(int argc, char **argv)
 		json_object_set_new(j, "verified", json_boolean(verified));
 		if (verified)
 			json_object_set_new(j, "verified_keyid", json_string(v.keyid));
+		if (verify)
+			json_object_set_new(j, "signers", json_string(v.signers));
 		/* ASCII only: jansson escapes the C0 controls, this flag every
 		 * other non-ASCII character (C1 controls, bidi overrides) too. */
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -200,6 +202,8 @@ int cmd_inspect(int argc, char **argv)
 		json_decref(j);
 	} else {
 		print_text(argv[optind], b, verified);
+		if (verify && v.signers[0])
+			say("signers:       %s", v.signers);
 		if (verified)
 			say("VERIFIED:      %s, signed by key %s", model, v.keyid);
 	}

@@ -146,8 +146,12 @@ int cmd_verify(int argc, char **argv)
 	if (vouch_verify_tree(ctx, argv[optind], &vo, report, NULL, &v) == VOUCH_CAUSE_OK) {
 		say("vouch: %s: verified (model %s, version %" PRIu64 ", signed by %s)",
 		    argv[optind], v.model[0] ? v.model : "(unnamed)", v.version, v.keyid);
+		if (v.signers[0])
+			say("vouch: %s: signers: %s", argv[optind], v.signers);
 		ret = EXIT_VERIFIED;
 	} else {
+		if (v.signers[0])
+			msg("%s: signers: %s", argv[optind], v.signers);
 		ret = v.cause == VOUCH_CAUSE_IO_ERROR ? EXIT_OPERATIONAL : EXIT_FAILED;
 	}
 out:

@@ -181,6 +181,9 @@ static int load_config(struct vouch_config *cfg, char *err, size_t errlen)
 		return ret;
 	if (g_fs.mode >= 0)
 		cfg->mode = (enum vouch_mode)g_fs.mode;
+	/* A source file open for writing is refused, not verified (a lease
+	 * break sends SIGIO, ignored in main). */
+	cfg->leases = true;
 	for (i = 0; i < cfg->nprotect; i++)
 		if (!strcmp(cfg->protect[i], g_fs.source))
 			return 0;
@@ -481,6 +484,8 @@ static int run(void)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
+	/* libvouch's read leases: a writer's open breaks one with SIGIO. */
+	signal(SIGIO, SIG_IGN);
 	if (fuse_set_signal_handlers(g_fs.se) != 0) {
 		ret = EXIT_OPER;
 		goto out;

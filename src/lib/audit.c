@@ -581,7 +581,7 @@ void vouch_audit_msg(struct vouch_audit *a, int prio, const char *fmt, ...)
 
 void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 {
-	char kv[3072], json[4096], num[32], ts[32];
+	char kv[6144], json[8192], num[32], ts[32];
 	size_t kl = 0, jl = 0;
 	int prio = e->priority;
 	struct { const char *k; const char *v; bool num; } f[20];
@@ -610,10 +610,14 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 	FIELD("model", e->model ? e->model : "", false);
 	FIELD("version", ver, true);
 	FIELD("keyid", e->keyid ? e->keyid : "", false);
+	if (e->signers && *e->signers)
+		FIELD("signers", e->signers, false);
 	FIELD("elapsed_ms", ms, true);
 	if (e->cached)
 		FIELD("cached", "true", true);
-	if (e->reused)
+	if (e->receipt)
+		FIELD("content", "receipt", false);
+	else if (e->reused)
 		FIELD("content", "kept", false);
 	if (e->detail && *e->detail)
 		FIELD("detail", e->detail, false);

@@ -24,9 +24,11 @@ struct vouch_event {
 	const char *model;
 	uint64_t    version;
 	const char *keyid;
+	const char *signers;      /* every signature seen and whether it counted */
 	double      elapsed_ms;
 	bool        cached;       /* repeats a verdict made earlier (verdict cache) */
 	bool        reused;       /* decided again (a reload), the file not hashed again */
+	bool        receipt;      /* not hashed: a receipt from an earlier process (receipts = yes) */
 	const char *detail;
 };
 

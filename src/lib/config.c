@@ -54,6 +54,7 @@ void vouch_config_clear(struct vouch_config *cfg)
 	free(cfg->sigstore_identity);
 	free(cfg->sigstore_issuer);
 	free(cfg->symlink_root);
+	free(cfg->vouchd_socket);
 	for (size_t i = 0; i < cfg->nmodels; i++) {
 		free(cfg->models[i].glob);
 		free_list(cfg->models[i].names, cfg->models[i].nnames);
@@ -213,6 +214,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 			why = "symlink_root must be an absolute directory path";
 			if (!abs_path(value) || set_str(&c->symlink_root, value))
 				goto bad;
+		} else if (!strcmp(key, "vouchd_socket")) {
+			why = "vouchd_socket must be an absolute path";
+			if (!abs_path(value) || set_str(&c->vouchd_socket, value))
+				goto bad;
+		} else if (!strcmp(key, "receipts")) {
+			why = "receipts must be yes or no";
+			if (!parse_bool(value, &b))
+				goto bad;
+			c->receipts = b;
 		} else if (!strcmp(key, "ca")) {
 			why = "ca must be absolute PEM file paths separated by ':'";
 			if (add_split(&c->cas, &c->ncas, value, ':', true) || !c->ncas)
@@ -680,6 +690,7 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	ret |= dup_str(&dst->sigstore_identity, src->sigstore_identity);
 	ret |= dup_str(&dst->sigstore_issuer, src->sigstore_issuer);
 	ret |= dup_str(&dst->symlink_root, src->symlink_root);
+	ret |= dup_str(&dst->vouchd_socket, src->vouchd_socket);
 	ret |= dup_list(&dst->cas, &dst->ncas, src->cas, src->ncas);
 	ret |= dup_list(&dst->ca_identity, &dst->nca_identity, src->ca_identity, src->nca_identity);
 	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);

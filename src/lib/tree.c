@@ -296,6 +296,12 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 	} else {
 		vouch_authenticate_fd(ctx, AT_FDCWD, sigfd, sigpath, &auth);
 	}
+	/* Who signed, also when it did not count: the report names stragglers. */
+	snprintf(v.signers, sizeof(v.signers), "%s", auth.signers);
+	if (auth.b) {
+		snprintf(v.model, sizeof(v.model), "%s", vouch_model_name(auth.b));
+		v.version = auth.b->st.meta.version;
+	}
 	if (auth.cause) {
 		const char *d = auth.detail;
 		size_t n = strlen(sigpath);

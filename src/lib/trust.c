@@ -529,6 +529,7 @@ bool vouch_auth_stale(int64_t until)
 /* One signature that counted, as the threshold sees it. */
 struct signer {
 	char shown[VOUCH_KEYID_LEN + 1];     /* auth->keyid: key id, sigstore:ID, x509:ID */
+	char from[64];                       /* the trust file that admits it (basename) */
 	char who[8 + INTEROP_ID_MAX];        /* "id:" identity / "dn:" subject, lower case; "" for keys */
 	char key[VOUCH_KEYID_LEN + 1];       /* id of the key that made the signature */
 };
@@ -595,6 +596,7 @@ static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vo
 		}
 		base = strrchr(t->ca[who.ca_file].file, '/');
 		snprintf(what, sizeof(what), "CA %s", base ? base + 1 : t->ca[who.ca_file].file);
+		snprintf(out->from, sizeof(out->from), "%.63s", base ? base + 1 : t->ca[who.ca_file].file);
 		c = signer_usable(ctx, &t->ca[who.ca_file], what, b, now, detail, dl);
 		if (c)
 			goto out;
@@ -604,9 +606,48 @@ static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vo
 		 who.identity);
 	lower_copy(out->who, sizeof(out->who), who.identity_is_dn ? "dn:" : "id:", who.identity);
 	snprintf(out->key, sizeof(out->key), "%s", key->id);
+	if (who.sigstore)
+		snprintf(out->from, sizeof(out->from), "sigstore_root");
 out:
 	vouch_key_free(key);
 	return c;
+}
+
+/* One signature's line in auth->signers: the file it came from (relative
+ * to the signature's directory), who made it (a key id when the key is
+ * trusted or the certificate verified, else the key hint the bundle
+ * carries: an untrusted public key is not in the bundle), the trust file
+ * that admits it, and whether it counted.  Cut with "..." when full. */
+static void signer_note(struct vouch_auth *auth, const struct vouch_signature *s,
+			const struct signer *me, const char *status)
+{
+	char *out = auth->signers;
+	size_t used = strlen(out), cap = sizeof(auth->signers);
+	const char *src = s->source ? s->source : "", *slash = strrchr(src, '/');
+	char line[320], file[96];
+
+	if (used + 4 >= cap)
+		return;
+	/* model.sig, or model.sig.d/KEYID.sig for a cosignature */
+	if (slash && slash > src && slash - src >= 6 && !strncmp(slash - 6, ".sig.d", 6)) {
+		const char *d = slash - 6;
+		while (d > src && d[-1] != '/')
+			d--;
+		snprintf(file, sizeof(file), "%.*s", (int)(strlen(d) > 95 ? 95 : strlen(d)), d);
+	} else {
+		snprintf(file, sizeof(file), "%.95s", slash ? slash + 1 : src);
+	}
+	if (me->shown[0])
+		snprintf(line, sizeof(line), "%s%s=%s%s%s%s:%s", used ? ", " : "", file, me->shown,
+			 me->from[0] ? "(" : "", me->from, me->from[0] ? ")" : "", status);
+	else
+		snprintf(line, sizeof(line), "%s%s=%s%.64s:%s", used ? ", " : "", file,
+			 s->hint[0] ? "hint:" : "", s->hint[0] ? s->hint : s->material, status);
+	if (used + strlen(line) + 1 > cap) {
+		snprintf(out + used, cap - used, "%s...", used ? ", " : "");
+		return;
+	}
+	memcpy(out + used, line, strlen(line) + 1);
 }
 
 /* Has a signature with this identity or key counted already? */
@@ -651,9 +692,13 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		if (!strcmp(s->material, "public-key")) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
 			if (k) {
+				const char *base = k->file ? strrchr(k->file, '/') : NULL;
+
 				c = key_usable(ctx, k, b, now, d, sizeof(d));
 				snprintf(me->shown, sizeof(me->shown), "%s", k->key->id);
 				snprintf(me->key, sizeof(me->key), "%s", k->key->id);
+				snprintf(me->from, sizeof(me->from), "%.63s",
+					 base ? base + 1 : k->file ? k->file : "");
 			} else if (hinted) {
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
 			}
@@ -666,6 +711,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 				 "X.509 certificate chain signature: give --ca ROOT.pem (or ca = in the config)");
 		}
 		if (c) {
+			signer_note(auth, s, me, vouch_cause_name(c));
 			/* The primary's problem, or the most serious one seen. */
 			if (i == 0 || (first == VOUCH_CAUSE_UNTRUSTED_KEY && c != VOUCH_CAUSE_UNTRUSTED_KEY)) {
 				first = c;
@@ -673,8 +719,12 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			}
 			continue;
 		}
-		if (!counted(signers, n, me))
+		if (!counted(signers, n, me)) {
+			signer_note(auth, s, me, "counted");
 			n++;
+		} else {
+			signer_note(auth, s, me, "same-signer");
+		}
 	}
 	auth->nsigners = n;
 	auth->until = time_horizon(ctx, b, now);

@@ -10,6 +10,7 @@
  * ctx->mu guards the caches' tables; hashing runs with no mutex held.
  */
 #include "verify_i.h"
+#include "receipt_i.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -172,6 +173,17 @@ static void caches_clear(struct vouch_ctx *ctx)
 	bcache_clear(ctx);
 }
 
+/* The receipt store and the digest of the trust just loaded (receipt.c);
+ * made whatever cfg.receipts says, so that a reload may turn them on. */
+static int receipts_init(struct vouch_ctx *ctx)
+{
+	ctx->receipts = vouch_receipts_new();
+	if (!ctx->receipts)
+		return -ENOMEM;
+	vouch_receipt_trust_digest(&ctx->cfg, ctx->trust, ctx->receipt_trust);
+	return 0;
+}
+
 /* Fewer usable keys than the threshold (revocations): nothing verifies. */
 static void too_few_keys(struct vouch_ctx *ctx, size_t nkeys, unsigned threshold)
 {
@@ -207,6 +219,8 @@ int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *
 		ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
 	if (!ret)
 		ret = vouch_trust_load(&ctx->cfg, &ctx->trust, err, errlen);
+	if (!ret)
+		ret = receipts_init(ctx);
 	if (ret) {
 		vouch_ctx_free(ctx);
 		return ret;
@@ -223,6 +237,7 @@ void vouch_ctx_free(struct vouch_ctx *ctx)
 	caches_clear(ctx);
 	free(ctx->vcache);
 	vouch_trust_free(ctx->trust);
+	vouch_receipts_free(ctx->receipts);
 	vouch_audit_free(ctx->audit);
 	vouch_config_clear(&ctx->cfg);
 	pthread_rwlock_destroy(&ctx->rw);
@@ -236,6 +251,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 {
 	struct vouch_config copy;
 	struct vouch_trust *t = NULL;
+	uint8_t rtrust[32];
 	size_t revoked = 0, nkeys;
 	unsigned threshold;
 	bool emptied;
@@ -269,9 +285,12 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 		revoked += t->v[i].revoked;
 	nkeys = t->nkeys;
 	threshold = copy.threshold;
+	/* Outside the lock: it may read the Sigstore root. */
+	vouch_receipt_trust_digest(&copy, t, rtrust);
 	pthread_rwlock_wrlock(&ctx->rw);
 	vouch_trust_free(ctx->trust);
 	ctx->trust = t;
+	memcpy(ctx->receipt_trust, rtrust, sizeof(rtrust));
 	copy.audit_log = ctx->cfg.audit_log ? strdup(ctx->cfg.audit_log) : NULL; /* sink stays open */
 	vouch_config_clear(&ctx->cfg);
 	ctx->cfg = copy;
@@ -495,7 +514,11 @@ enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, siz
 
 /* The signature that governs relpath: the nearest model.sig from its
  * directory up to the root; else its sidecar.  Returns 0 with sigfd open and
- * *name = the file's name inside the bundle, or a cause. */
+ * *name = the file's name inside the bundle, or a cause.  sigfd is an O_PATH
+ * descriptor: enough for the signature's identity, which is all a cached
+ * verdict needs, and an O_PATH open is no open to fanotify (vouchd would
+ * otherwise answer its own worker's signature reads on every decision).
+ * The file is opened for reading only to authenticate it (get_auth). */
 static enum vouch_cause find_signature(int rootfd, const char *relpath, int *sigfd,
 				       char **sigpath, char **name, bool *sidecar)
 {
@@ -518,7 +541,7 @@ static enum vouch_cause find_signature(int rootfd, const char *relpath, int *sig
 			c = VOUCH_CAUSE_IO_ERROR;
 			goto out;
 		}
-		fd = vouch_openat_beneath(rootfd, cand, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+		fd = vouch_openat_beneath(rootfd, cand, O_PATH);
 		if (fd >= 0) {
 			size_t dl = strlen(dir);
 			*name = strdup(relpath + (dl ? dl + 1 : 0));
@@ -546,7 +569,7 @@ static enum vouch_cause find_signature(int rootfd, const char *relpath, int *sig
 		c = VOUCH_CAUSE_IO_ERROR;
 		goto out;
 	}
-	fd = vouch_openat_beneath(rootfd, cand, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	fd = vouch_openat_beneath(rootfd, cand, O_PATH);
 	if (fd >= 0) {
 		*name = strdup(".");
 		*sigfd = fd;
@@ -565,6 +588,73 @@ out:
 	return c;
 }
 
+/* A read lease on fd, held across one decision (cfg.leases).  The kernel
+ * grants it only while no one holds the file open for writing (a writable
+ * shared mapping counts, after its fd is closed), and breaks it when anyone
+ * opens the file for writing meanwhile.  That is what a verdict about the
+ * file's bytes needs: stores through a shared mapping change the bytes
+ * without changing the file's identity, so a file with a writer cannot be
+ * verified, nor served from the cache.  Returns 1 (held), 0 (not possible
+ * here: not permitted, not supported; the decision goes on without), or
+ * -EBUSY (someone has it open for writing). */
+static int lease_take(const struct vouch_ctx *ctx, int fd)
+{
+	if (!ctx->cfg.leases)
+		return 0;
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+		return 1;
+	return errno == EAGAIN || errno == EBUSY ? -EBUSY : 0;
+}
+
+/* Release the lease; false if it was broken (a writer opened the file)
+ * while it was held. */
+static bool lease_release(int fd)
+{
+	bool intact = fcntl(fd, F_GETLEASE) == F_RDLCK;
+
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return intact;
+}
+
+/* Still held?  If a writer broke it, the verdict becomes io-error (never
+ * cached: an I/O error is not a property of the file) and false. */
+static bool lease_intact(const struct vouch_ctx *ctx, int fd, int *leased,
+			 struct vouch_verdict *out)
+{
+	if (!*leased || fcntl(fd, F_GETLEASE) == F_RDLCK)
+		return true;
+	lease_release(fd);
+	*leased = 0;
+	out->cause = VOUCH_CAUSE_IO_ERROR;
+	out->allow = ctx->cfg.mode == VOUCH_MODE_AUDIT;
+	out->cached = false;
+	snprintf(out->detail, sizeof(out->detail), "opened for writing while it was verified: "
+		 "not served");
+	return false;
+}
+
+/* The signature at sigfd (O_PATH), opened for reading: through the fd
+ * itself where /proc is mounted, else by its name beneath the root; either
+ * way it must still be the same inode. */
+static int reopen_sig(int rootfd, int sigfd, const char *sigpath)
+{
+	char proc[64];
+	struct stat a, b;
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", sigfd);
+	fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		fd = vouch_openat_beneath(rootfd, sigpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &a) || fstat(sigfd, &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 /* The authenticated bundle for an open signature file, from the cache or
  * freshly read and checked.  Caller holds ctx->rw for reading. */
 static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int sigfd,
@@ -572,6 +662,7 @@ static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int 
 {
 	struct vouch_ident id = *sid;
 	struct bentry *e;
+	int rfd;
 
 	pthread_mutex_lock(&ctx->mu);
 	for (struct bentry **pp = &ctx->bcache; (e = *pp); ) {
@@ -595,9 +686,17 @@ static const struct vouch_auth *get_auth(struct vouch_ctx *ctx, int rootfd, int 
 	if (!e)
 		return NULL;
 	e->sig = id;
-	vouch_authenticate_fd(ctx, rootfd, sigfd, sigpath, &e->auth);
+	rfd = reopen_sig(rootfd, sigfd, sigpath);
+	if (rfd < 0) {
+		e->auth.cause = rfd == -ELOOP || rfd == -EXDEV ? VOUCH_CAUSE_SYMLINK : VOUCH_CAUSE_IO_ERROR;
+		verr(e->auth.detail, sizeof(e->auth.detail), 0, "%s: %s", sigpath,
+		     rfd == -ESTALE ? "replaced while it was being read" : strerror(-rfd));
+	} else {
+		vouch_authenticate_fd(ctx, rootfd, rfd, sigpath, &e->auth);
+		close(rfd);
+	}
 	pthread_mutex_lock(&ctx->mu);
-	if (ctx->nbundles < BCACHE_MAX) {
+	if (rfd >= 0 && ctx->nbundles < BCACHE_MAX) {
 		/* Two threads may have raced to authenticate the same file; both
 		 * results are equal, keeping both is harmless until the next flush. */
 		e->next = ctx->bcache;
@@ -639,8 +738,18 @@ static void fill_who(const struct vouch_subject *who, struct vouch_event *ev, ch
 	}
 }
 
+static void record_verdict(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
+			   const struct vouch_subject *who, double elapsed_ms, bool receipt);
+
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms)
+{
+	record_verdict(ctx, path, v, who, elapsed_ms, false);
+}
+
+/* receipt: the content result came from a receipt (record: content=receipt). */
+static void record_verdict(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
+			   const struct vouch_subject *who, double elapsed_ms, bool receipt)
 {
 	struct vouch_event ev = { 0 };
 	char comm[64] = "";
@@ -657,9 +766,11 @@ void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_ve
 	ev.model = v->model;
 	ev.version = v->version;
 	ev.keyid = v->keyid;
+	ev.signers = v->signers;
 	ev.elapsed_ms = elapsed_ms;
 	ev.cached = v->cached;
 	ev.reused = v->reused;
+	ev.receipt = receipt;
 	ev.detail = v->detail;
 	vouch_audit_record(ctx->audit, &ev);
 }
@@ -684,11 +795,18 @@ bool vouch_ctx_refuse(struct vouch_ctx *ctx, enum vouch_cause cause, const char 
 	return v.allow;
 }
 
+/* What the signature says and who signed it.  Also for a signature that
+ * failed to authenticate (an untrusted key, too few signers): its name and
+ * version are then only claimed, which the cause says; they are what an
+ * operator needs to find the straggler. */
 static void fill_signer(struct vouch_verdict *v, const struct vouch_auth *auth)
 {
-	snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
-	v->version = auth->b->st.meta.version;
+	if (auth->b) {
+		snprintf(v->model, sizeof(v->model), "%s", vouch_model_name(auth->b));
+		v->version = auth->b->st.meta.version;
+	}
 	snprintf(v->keyid, sizeof(v->keyid), "%s", auth->keyid);
+	snprintf(v->signers, sizeof(v->signers), "%s", auth->signers);
 }
 
 /* What to hash for one file, copied out of the bundle so that hashing can
@@ -728,11 +846,11 @@ static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *
 	size_t nres = 0;
 	enum vouch_cause c;
 
+	fill_signer(v, auth);
 	if (auth->cause) {
 		snprintf(v->detail, sizeof(v->detail), "%s", auth->detail);
 		return auth->cause;
 	}
-	fill_signer(v, auth);
 	c = vouch_policy_check(ctx, auth->b, fullpath, NULL, v->detail, sizeof(v->detail));
 	if (c)
 		return c;
@@ -800,6 +918,65 @@ static enum vouch_cause hash_plan(int fd, const struct stat *st, struct plan *p)
 	return VOUCH_CAUSE_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Receipts (receipts = yes; the store is receipt.c's): on a verdict-cache   */
+/* miss, an earlier process's receipt for these very bytes stands in for    */
+/* the hash; everything else (authentication, policy, anti-rollback) is     */
+/* decided as always.                                                        */
+
+/* What a receipt for this open must say, taken before hashing (its
+ * `created` is the reference time for the racy check); NULL if this open
+ * cannot use one: receipts off, no state_dir, a signature identity made
+ * unique (never cached), an identity that cannot be read.  Caller holds
+ * ctx->rw (the trust digest).  malloc'd: the shim may run on small stacks. */
+static struct vouch_receipt *receipt_want(struct vouch_ctx *ctx, int fd, const struct stat *st,
+					  const struct vouch_ident *sid, const char *ckey,
+					  const struct vouch_auth *auth, const struct plan *p,
+					  struct timespec ref)
+{
+	struct vouch_receipt *r;
+	size_t kl = strlen(ckey);
+
+	if (!ctx->cfg.receipts || !ctx->cfg.state_dir || (sid->dentries >> 63) ||
+	    kl == 0 || kl > VOUCH_RECEIPT_KEY_MAX || !(r = calloc(1, sizeof(*r))))
+		return NULL;
+	if (vouch_fileid_of(fd, st, &r->file)) {
+		free(r);
+		return NULL;
+	}
+	r->created = (int64_t)ref.tv_sec;
+	r->until = auth->until;
+	r->sig = *sid;
+	memcpy(r->trust, ctx->receipt_trust, sizeof(r->trust));
+	vouch_receipt_content(p->ptrs, p->nres, p->shard_size, r->content);
+	memcpy(r->key, ckey, kl + 1);
+	return r;
+}
+
+/* After a fresh hash matched: keep a receipt, unless the file changed while
+ * it was hashed or too shortly before (its next change could leave every
+ * identity field as it is: VOUCH_RECEIPT_RACY_NS), or this front end may
+ * not write state.  Called with no lock held (the write fsyncs). */
+static void receipt_keep(struct vouch_ctx *ctx, int fd, const struct stat *before,
+			 struct timespec ref, const struct vouch_receipt *r)
+{
+	struct stat now;
+	int64_t changed, refns = (int64_t)ref.tv_sec * 1000000000ll + ref.tv_nsec;
+	int64_t m = (int64_t)before->st_mtim.tv_sec * 1000000000ll + before->st_mtim.tv_nsec;
+	int64_t c = (int64_t)before->st_ctim.tv_sec * 1000000000ll + before->st_ctim.tv_nsec;
+
+	if (ctx->cfg.state_readonly || fstat(fd, &now) < 0)
+		return;
+	if (now.st_dev != before->st_dev || now.st_ino != before->st_ino ||
+	    now.st_size != before->st_size || !ts_eq(now.st_mtim, before->st_mtim) ||
+	    !ts_eq(now.st_ctim, before->st_ctim))
+		return;
+	changed = m > c ? m : c;
+	if (refns - changed < VOUCH_RECEIPT_RACY_NS)
+		return;
+	vouch_receipt_store(ctx, r);
+}
+
 /* Unlink a finished verdict from its bucket and free it; ctx->mu held. */
 static void vcache_drop(struct vouch_ctx *ctx, struct ventry **bucket, struct ventry *e)
 {
@@ -844,7 +1021,7 @@ static void hub_ref_verdict(struct vouch_ctx *ctx, const struct vouch_root *root
 		c = VOUCH_CAUSE_IO_ERROR;
 		goto out;
 	}
-	sigfd = vouch_openat_beneath(root->fd, sigpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	sigfd = vouch_openat_beneath(root->fd, sigpath, O_PATH);
 	if (sigfd < 0) {
 		verr(out->detail, sizeof(out->detail), 0, "hub ref %s names %s, which has no signed snapshot",
 		     ref, rev);
@@ -909,7 +1086,10 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 	struct plan plan = { 0 };
 	double t0 = now_ms();
 	bool sidecar = false, owner = false, raised = false, link = false;
-	bool reuse = false, content_known = false;
+	bool reuse = false, content_known = false, from_receipt = false;
+	int leased = 0;                      /* cfg.leases: held across the decision */
+	struct vouch_receipt *rcpt = NULL;   /* receipts = yes: this open's receipt */
+	struct timespec rref = { 0 };        /* taken before hashing (racy check) */
 	enum vouch_cause c, reused_cause = VOUCH_CAUSE_OK, content = VOUCH_CAUSE_OK;
 	char why[160];
 	uint64_t h, gen;
@@ -957,6 +1137,17 @@ again:
 		snprintf(out->detail, sizeof(out->detail), "not a regular file");
 		goto record;
 	}
+	if (!leased) {
+		leased = lease_take(ctx, fd);
+		if (leased < 0) {
+			leased = 0;
+			pthread_rwlock_unlock(&ctx->rw);
+			decide(ctx, out, VOUCH_CAUSE_IO_ERROR);
+			snprintf(out->detail, sizeof(out->detail), "open for writing (by this or another "
+				 "process): its bytes can change after any check, so it is not served");
+			goto record;
+		}
+	}
 	c = find_signature(root->fd, relpath, &sigfd, &sigpath, &name, &sidecar);
 	if (c == VOUCH_CAUSE_NOT_SIGNED && !link &&
 	    (repo = vouch_name_hub_repo(root->fd, relpath, &ref)) != NULL) {
@@ -994,6 +1185,31 @@ again:
 		ckey, strlen(ckey));
 	bucket = &ctx->vcache[h % VCACHE_BUCKETS];
 	pthread_mutex_lock(&ctx->mu);
+	if (flags & VOUCH_OPEN_PROBE) {
+		/* Only a finished, current allow answers a probe: no waiting,
+		 * no hashing, no record. */
+		for (e = *bucket; e; e = e->next)
+			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
+			    !strcmp(e->name, ckey))
+				break;
+		if (e && e->done && !vouch_auth_stale(e->until) && e->gen == gen &&
+		    e->epoch == ctx->epoch && e->v.cause == VOUCH_CAUSE_OK) {
+			struct stat keep = out->st;
+			*out = e->v;
+			out->st = keep;
+			out->cached = true;
+			ctx->hits++;
+			e = NULL;
+		} else {
+			e = NULL;
+			out->cause = VOUCH_CAUSE__COUNT;
+		}
+		pthread_mutex_unlock(&ctx->mu);
+		pthread_rwlock_unlock(&ctx->rw);
+		if (out->cause == VOUCH_CAUSE__COUNT || !lease_intact(ctx, fd, &leased, out))
+			goto record;
+		goto done;
+	}
 	for (;;) {
 		for (e = *bucket; e; e = e->next)
 			if (e->hash == h && ident_eq(&e->file, &fid) && ident_eq(&e->sig, &sid) &&
@@ -1034,6 +1250,8 @@ again:
 		ctx->hits++;
 		pthread_mutex_unlock(&ctx->mu);
 		pthread_rwlock_unlock(&ctx->rw);
+		if (!lease_intact(ctx, fd, &leased, out))
+			goto record;
 		if (out->cause == VOUCH_CAUSE_OK)
 			goto done;            /* allow hits are counted, not logged */
 		goto record;
@@ -1079,6 +1297,16 @@ again:
 		if (c)
 			snprintf(out->detail, sizeof(out->detail), "%s (content result kept from before a reload)",
 				 vouch_cause_name(c));
+	} else if (!c && plan.nres &&
+		   (clock_gettime(CLOCK_REALTIME, &rref), rcpt = receipt_want(ctx, fd, &out->st, &sid, ckey,
+									  auth, &plan, rref)) &&
+		   vouch_receipt_lookup(&ctx->cfg, rcpt)) {
+		/* An earlier process hashed these very bytes against these
+		 * digests under this trust (receipt.c): not hashed again.  Policy
+		 * and anti-rollback were decided above and are accepted below. */
+		from_receipt = true;
+		content_known = true;
+		content = VOUCH_CAUSE_OK;
 	} else if (!c && plan.nres) {
 		/* Hash with no lock held: a reload must not wait for gigabytes. */
 		pthread_rwlock_unlock(&ctx->rw);
@@ -1117,6 +1345,9 @@ again:
 		}
 	}
 	decide(ctx, out, c);
+	/* Opened for writing while we decided: what was hashed may not be what
+	 * is there now, so the verdict is neither given nor kept. */
+	lease_intact(ctx, fd, &leased, out);
 finish:
 	if (owner) {
 		pthread_mutex_lock(&ctx->mu);
@@ -1139,9 +1370,21 @@ finish:
 		pthread_mutex_unlock(&ctx->mu);
 	}
 	pthread_rwlock_unlock(&ctx->rw);
+	if (rcpt && !from_receipt && content_known && out->cause == VOUCH_CAUSE_OK)
+		receipt_keep(ctx, fd, &out->st, rref, rcpt);
 record:
-	vouch_record(ctx, fullpath ? fullpath : relpath, out, who, now_ms() - t0);
+	if (flags & VOUCH_OPEN_PROBE) {
+		/* Not answerable from the cache alone: the caller decides in
+		 * full, and that decision is the one recorded. */
+		out->cause = VOUCH_CAUSE__COUNT;
+		out->allow = false;
+		goto done;
+	}
+	record_verdict(ctx, fullpath ? fullpath : relpath, out, who, now_ms() - t0, from_receipt);
 done:
+	if (leased)
+		lease_release(fd);
+	free(rcpt);
 	if (sigfd >= 0)
 		close(sigfd);
 	plan_clear(&plan, false);
@@ -1168,7 +1411,9 @@ restart_locked:
 	free(name);
 	sigpath = name = NULL;
 	plan_clear(&plan, true);
-	reuse = content_known = false;
+	reuse = content_known = from_receipt = false;
+	free(rcpt);
+	rcpt = NULL;
 	goto again;
 }
 

@@ -68,6 +68,7 @@ struct vouch_auth {
 	int64_t until;                   /* the outcome may change at this time (a key's
 					  * window, expires, signed_at): 0 = never */
 	char detail[256];
+	char signers[VOUCH_SIGNERS_LEN]; /* every signature seen and whether it counted */
 };
 /* Is a result that holds until `until` (0: forever) stale now? */
 bool vouch_auth_stale(int64_t until);
@@ -90,6 +91,10 @@ struct vouch_ctx {
 	uint64_t generation;             /* trust reloads (changed under rw held for writing) */
 	uint64_t epoch;                  /* anti-rollback marks raised (under mu) */
 	uint64_t hits;
+	/* Receipts (receipt.c; used only with cfg.receipts): the store, and the
+	 * digest of the trust in force (set with it, under rw held for writing). */
+	struct vouch_receipts *receipts;
+	uint8_t receipt_trust[32];
 };
 
 int  vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out,

@@ -4,7 +4,10 @@
  *
  * wrap.c   the interposed libc symbols; nothing else is exported
  * shim.c   lifecycle: config, verification context, fork, alerts, the verdict
- * where.c  "is this fd a file under a protected root?", decided by identity
+ * ask.c    the connection to vouchd (vouchd_socket), one per process
+ *
+ * Where an fd lives is libvouch's locator (vouch_locate, shared with
+ * vouchd).
  *
  * The shim is a front end over vouch.h; it never decides whether a model is
  * good (libvouch does), only which opens are model reads under a protected
@@ -33,52 +36,22 @@ extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
  * fd is never closed here (the caller owns it). */
 int shim_decide(int dirfd, const char *path, int flags, int fd);
 
-/* ---- where.c ---- */
-
-struct shim_root {
-	char *path;              /* as configured, lexically normalised */
-	char *real;              /* where the pinned dir lives in this namespace */
-	int   fd;                /* O_PATH|O_DIRECTORY, or -1 if absent at start */
-	dev_t dev;               /* what fd was when we opened it: programs that */
-	ino_t ino;               /* close every fd may take the number from us */
-};
-
-enum where_kind {
-	WHERE_FREE = 0,          /* not under any protected root: let it be */
-	WHERE_PROTECTED,         /* under root `root`, at `rel` */
-	WHERE_UNKNOWN,           /* on a mount that reaches a root, but unresolvable */
-};
-
-struct where {
-	enum where_kind kind;
-	bool   blind;            /* no /proc here: only names and inodes could be checked */
-	bool   named;            /* rel is the name asked for, not where the fd was found */
-	int    root;
-	struct stat st;
-	char   path[PATH_MAX];   /* the file's path in this namespace, for records */
-	char   rel[PATH_MAX];
-};
-
-/* Pin the roots (open them) and read the mount table.  Roots that do not
- * exist yet are retried at each mount-table refresh. */
-void where_init(struct shim_root *roots, size_t nroots);
-/* Locate fd.  Costs one statx when fd's mount cannot reach a protected root
- * and the path is absolute. */
-void where_fd(int dirfd, const char *path, int fd, struct where *w);
-/* The pinned fd of root r, checked to still be ours (re-pinned if a program
- * closed or reused the number); -1 if the root cannot be opened. */
-int where_root_fd(size_t r);
-void where_atfork_prepare(void);
-void where_atfork_parent(void);
-void where_atfork_child(void);
-
-/* Lexically normalise an absolute path into out ("/a/./b/../c//" -> "/a/c").
- * Returns false if it does not fit. */
-bool path_normalize(const char *in, char *out, size_t outlen);
-/* a == b, or a lies below b (component-wise). */
-bool path_under(const char *a, const char *b);
-
 /* An open(2) that never comes back into the shim's own wrappers. */
 int shim_sys_openat(int dirfd, const char *path, int flags);
+
+/* ---- ask.c ---- */
+
+/* Ask vouchd, listening on sock_path, about fd (name: the absolute name the
+ * program asked for, or "" when the fd was not located by it).  Returns 0
+ * with *out filled, or -errno when vouchd cannot be asked (not listening,
+ * not root's or ours, timed out, closed the connection): the caller fails
+ * closed.  Thread-safe; a thread waits only for its own request. */
+int shim_ask(const char *sock_path, int fd, const char *name, struct vouch_ask_reply *out);
+/* Around fork.  In the child the parent's connections are not the child's
+ * to use (a reply meant for the parent could be read there): its copies are
+ * closed. */
+void shim_ask_atfork_prepare(void);
+void shim_ask_atfork_parent(void);
+void shim_ask_atfork_child(void);
 
 #endif /* PRELOAD_I_H */

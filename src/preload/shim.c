@@ -22,11 +22,17 @@
  *    locks a vanished parent thread may hold.
  *  - Nothing here writes a file: syslog, and the audit log only where this
  *    process may append to it (libvouch's audit_optional).
- * Owns: the config, the roots, the context.  Does not own: the decision on
- * the model (libvouch), where a file lives (where.c).
+ *  - With vouchd_socket set, the shim does not hash: it hands the fd and the
+ *    name to vouchd (ask.c) and takes its verdict, so every process of the
+ *    host shares one cache; a vouchd that cannot be asked fails the
+ *    protected open closed (one alert per process).
+ * Owns: the config, the locator (roots), the context.  Does not own: the
+ * decision on the model (libvouch or vouchd), where a file lives (libvouch's
+ * vouch_locate).
  */
 #include "preload_i.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -37,6 +43,7 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -55,6 +62,14 @@
 
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
 
+int shim_sys_openat(int dirfd, const char *path, int flags)
+{
+	/* The raw syscall: the shim's own reads must not re-enter its wrappers
+	 * (they would anyway pass through under shim_busy, but this keeps them
+	 * usable from any context). */
+	return (int)syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, 0);
+}
+
 enum shim_state { SHIM_INERT = 0, SHIM_ACTIVE, SHIM_FAILCLOSED };
 
 static struct {
@@ -63,8 +78,7 @@ static struct {
 	enum shim_state   state;
 	enum vouch_mode   mode;
 	struct vouch_config cfg;
-	struct shim_root *roots;
-	size_t            nroots;
+	struct vouch_locator *loc;
 	pthread_mutex_t   ctx_lock;
 	struct vouch_ctx *ctx;
 	pid_t             ctx_pid;
@@ -72,6 +86,7 @@ static struct {
 	bool              ctx_failed_logged;
 	bool              blind_logged;
 	bool              perm_logged;  /* the how-to-fix alert for EACCES, once */
+	bool              ask_logged;   /* vouchd could not be asked: said once */
 	int               inflight;     /* atomic: vouch_verify_fd calls running */
 } S = { .ctx_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -127,7 +142,7 @@ static void shim_msg(int prio, const char *fmt, ...)
 static struct vouch_ctx *ctx_get(pid_t pid, uid_t euid);
 static void ctx_put(void);
 
-static int shim_refuse(enum vouch_cause cause, const struct where *w, const char *detail)
+static int shim_refuse(enum vouch_cause cause, const struct vouch_location *w, const char *detail)
 {
 	struct vouch_subject who;
 	struct vouch_ctx *ctx;
@@ -246,6 +261,10 @@ static void shim_load(void)
 	char err[512] = "", comm[17] = "";
 	int ret;
 
+	/* vouchd itself (it exports this symbol): it must never wait for a
+	 * verdict, least of all its own, and decides every open anyway. */
+	if (dlsym(RTLD_DEFAULT, "vouch_preload_exempt"))
+		return;
 	take_config_path();
 	ret = conf_readable();
 	/* Missing config: the shim is installed but not configured; stay out
@@ -286,26 +305,19 @@ static void shim_load(void)
 		S.state = SHIM_INERT;
 		return;
 	}
-	S.roots = calloc(S.cfg.nprotect, sizeof(*S.roots));
-	if (!S.roots) {
+	if (vouch_locator_new(S.cfg.protect, S.cfg.nprotect, &S.loc)) {
+		/* No memory for the roots: nothing can be located, so nothing
+		 * could be let through either (decide() refuses without it). */
+		S.loc = NULL;
 		S.state = SHIM_FAILCLOSED;
-		S.nroots = 0;
+		shim_msg(LOG_ALERT, "preload: %s: out of memory; failing closed", S.conf);
 		return;
 	}
-	for (size_t i = 0; i < S.cfg.nprotect; i++) {
-		char norm[PATH_MAX];
-		S.roots[i].fd = -1;
-		S.roots[i].path = strdup(path_normalize(S.cfg.protect[i], norm, sizeof(norm))
-					 ? norm : S.cfg.protect[i]);
-		if (S.roots[i].path)
-			S.nroots++;
-	}
-	where_init(S.roots, S.nroots);
 	if (S.state == SHIM_FAILCLOSED) {
 		char list[1024] = "";
-		for (size_t i = 0; i < S.nroots; i++)
+		for (size_t i = 0; i < S.cfg.nprotect; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				 i ? ":" : "", S.roots[i].path);
+				 i ? ":" : "", vouch_locator_root_path(S.loc, i));
 		shim_msg(LOG_ALERT, "preload: %s: %s; failing closed: every read under %s is denied",
 			 S.conf, err[0] ? err : strerror(-ret), list);
 		return;
@@ -364,18 +376,22 @@ static void ctx_put(void)
 static void shim_atfork_prepare(void)
 {
 	pthread_mutex_lock(&S.ctx_lock);
-	where_atfork_prepare();
+	vouch_locator_atfork_prepare(S.loc);
+	shim_ask_atfork_prepare();
 }
 
 static void shim_atfork_parent(void)
 {
-	where_atfork_parent();
+	shim_ask_atfork_parent();
+	vouch_locator_atfork_parent(S.loc);
 	pthread_mutex_unlock(&S.ctx_lock);
 }
 
 static void shim_atfork_child(void)
 {
-	where_atfork_child();
+	vouch_locator_atfork_child(S.loc);
+	shim_ask_atfork_child();
+	S.ask_logged = false;       /* one alert per process */
 	/* A verification was running in a thread that does not exist here:
 	 * its locks may be held forever; abandon (leak) that context. */
 	if (__atomic_load_n(&S.inflight, __ATOMIC_ACQUIRE))
@@ -419,7 +435,7 @@ static void shim_perm_alert(const char *what)
 		 comm, (int)getpid(), (unsigned)geteuid(), what);
 }
 
-static int verify(int fd, int flags, struct where *w)
+static int verify(int fd, int flags, struct vouch_location *w)
 {
 	struct vouch_subject who;
 	struct vouch_verdict v;
@@ -430,7 +446,8 @@ static int verify(int fd, int flags, struct where *w)
 
 	if (S.state == SHIM_FAILCLOSED || w->root < 0)
 		return -EACCES;
-	root = (struct vouch_root){ .fd = where_root_fd((size_t)w->root), .path = S.roots[w->root].path };
+	root = (struct vouch_root){ .fd = vouch_locator_root_fd(S.loc, (size_t)w->root),
+				    .path = vouch_locator_root_path(S.loc, (size_t)w->root) };
 	if (root.fd < 0)
 		return -EACCES;
 	who = (struct vouch_subject){ .pid = getpid(), .uid = geteuid(), .comm = comm };
@@ -458,24 +475,67 @@ static int verify(int fd, int flags, struct where *w)
 	return v.allow ? 0 : -EACCES;
 }
 
+/* vouchd decides (vouchd_socket): it receives this very open file (its
+ * offset untouched: it reads with pread) and the name asked for, or "" when
+ * the fd was located by where it lives (vouchd then locates it itself). */
+static int ask_vouchd(int fd, int flags, const struct vouch_location *w)
+{
+	struct vouch_ask_reply r;
+	char comm[17] = "", sock[PATH_MAX * 4 + 1];
+	int fl = -1, ret;
+
+	/* vouchd hashes with pread into ordinary buffers, which O_DIRECT on
+	 * this shared open file description would refuse: lifted for the
+	 * question, as verify() does. */
+	if (flags & O_DIRECT) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+	}
+	ret = shim_ask(S.cfg.vouchd_socket, fd, w->named ? w->path : "", &r);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl);
+	if (ret == 0)
+		return r.allow ? 0 : -EACCES;
+	/* Configured but not answering: fail closed (audit mode lets it be),
+	 * said once per process.  vouchd records its own verdicts; this one
+	 * it never saw. */
+	if (!__atomic_exchange_n(&S.ask_logged, true, __ATOMIC_RELAXED)) {
+		prctl(PR_GET_NAME, comm, 0, 0, 0);
+		vouch_escape(S.cfg.vouchd_socket, sock, sizeof(sock));
+		shim_msg(LOG_ALERT, "preload: vouchd_socket %s cannot be asked: %s; %s in %s (pid %d)",
+			 sock, strerror(-ret), S.mode == VOUCH_MODE_AUDIT
+			 ? "audit mode: protected reads are let through unchecked"
+			 : "failing closed: every read under the protected roots is denied",
+			 comm, (int)getpid());
+	}
+	return S.mode == VOUCH_MODE_AUDIT ? 0 : -EACCES;
+}
+
 static int decide(int dirfd, const char *path, int flags, int fd)
 {
-	struct where w;
+	struct vouch_location w;
 
-	where_fd(dirfd, path, fd, &w);
+	if (!S.loc)
+		return -EACCES;     /* failing closed: said once, at load */
+	vouch_locate(S.loc, dirfd, path, fd, 0, &w);
 	if (w.blind && !__atomic_exchange_n(&S.blind_logged, true, __ATOMIC_RELAXED))
 		shim_msg(LOG_WARNING, "preload: /proc is not available in this process; files are "
 			 "recognised only by the name asked for and by hard-link identity");
 	switch (w.kind) {
-	case WHERE_FREE:
+	case VOUCH_WHERE_FREE:
 		return 0;
-	case WHERE_PROTECTED:
+	case VOUCH_WHERE_PROTECTED:
 		if (!S_ISREG(w.st.st_mode) && !w.named)
 			/* A fifo or device planted in the model tree. */
 			return shim_refuse(VOUCH_CAUSE_SYMLINK, &w, "not a regular file");
+		if (S.cfg.vouchd_socket && S.state == SHIM_ACTIVE)
+			return ask_vouchd(fd, flags, &w);
 		return verify(fd, flags, &w);
-	case WHERE_UNKNOWN:
+	case VOUCH_WHERE_UNKNOWN:
 	default:
+		if (S.cfg.vouchd_socket && S.state == SHIM_ACTIVE)
+			return ask_vouchd(fd, flags, &w);
 		return shim_refuse(VOUCH_CAUSE_UNLOCATED, &w,
 				   "cannot tell where this file lives (its filesystem holds a protected root)");
 	}

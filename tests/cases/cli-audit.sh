@@ -64,7 +64,8 @@ records() { grep -F -- "$1" "$SYSLOG" || :; }
 
 # check_kv FILE PRI DECISION CAUSE: every record line in FILE is one
 # well-formed RFC 3164 message "<PRI>vouch[PID]: k=v ..." whose fields,
-# parsed outside quotes, are exactly FIELDS (+ optional detail), once each.
+# parsed outside quotes, are exactly FIELDS (+ optional signers after keyid,
+# and detail), once each.
 check_kv() {
 	"$PY" - "$@" "$FIELDS" <<'EOF'
 import re, sys
@@ -96,7 +97,10 @@ for line in lines:
     keys = [k for k, _ in kv]
     assert len(keys) == len(set(keys)), "a field appears twice: %r" % keys
     want = fields.split()
-    assert [k for k in keys if k != "detail"] == want, "fields %r, wanted %r" % (keys, want)
+    # signers: present whenever a signature was read (issue 26: who signed)
+    assert [k for k in keys if k not in ("detail", "signers")] == want, "fields %r, wanted %r" % (keys, want)
+    if "signers" in keys:
+        assert keys.index("signers") == keys.index("keyid") + 1, "signers not after keyid: %r" % keys
     d = dict(kv)
     assert d["decision"] == decision and d["cause"] == cause, d
     for n in ("dev", "ino", "size", "pid", "uid", "version"):

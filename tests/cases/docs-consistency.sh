@@ -7,7 +7,8 @@
 #    documents every key;
 #  - every option each program's --help lists is in its man page: for each
 #    vouch command, in that command's SYNOPSIS line or COMMANDS entry of
-#    vouch(1); for vouchfs (and each -o suboption), in vouchfs(1); each
+#    vouch(1); for vouchfs (and each -o suboption), in vouchfs(1); for
+#    vouchd, in vouchd(8); each
 #    command `vouch --help` lists has an entry in vouch(1);
 #  - what `make install` puts where a page must say: the preload drop-in's
 #    install path is named in libvouch-preload(8) and docs/preload.md.
@@ -84,6 +85,17 @@ for o in $(awk '/^  -o / { on = 1 } on && /^  -[a-z-]/ && !/^  -o / { on = 0 }
 		on { sub(/^  -o OPT\[,OPT\.\.\.\] */, ""); sub(/^ +/, ""); if ($1 ~ /^[a-z_]+(=[A-Z]+)?$/) print $1 }' \
 		"$TMPDIR/help.txt" | sed 's/=.*/=/' | sort -u); do
 	grep -q -- "$o" "$TMPDIR/vouchfs1.txt" || miss "vouchfs --help lists -o $o; vouchfs(1) does not"
+done
+
+# --- vouchd -----------------------------------------------------------------
+VOUCHD=$VOUCH_BUILD/bin/vouchd
+plain "$MAN/vouchd.8" >"$TMPDIR/vouchd8.txt"
+"$VOUCHD" --help >"$TMPDIR/help.txt" 2>&1 || miss "vouchd --help failed"
+for o in $(grep -Eo -- '(^|[ ,])--[a-z][a-z0-9-]*' "$TMPDIR/help.txt" | sed 's/^.*--/--/' | sort -u); do
+	grep -q -- "$o" "$TMPDIR/vouchd8.txt" || miss "vouchd --help lists $o; vouchd(8) does not"
+done
+for o in $(grep -Eo -- '^ +-[a-zA-Z],? ' "$TMPDIR/help.txt" | tr -d ' ,' | sort -u); do
+	grep -Eq -- "(^|[ (])$o( |,|$)" "$TMPDIR/vouchd8.txt" || miss "vouchd --help lists $o; vouchd(8) does not"
 done
 
 # --- install locations -----------------------------------------------------

@@ -140,9 +140,12 @@ record_after() {
 }
 # other_record N: the path of the first decision record after line N (the
 # record a front end wrote for some other name, to explain a mismatch).
+# A late record for the previous row's name (another front end's, delivered
+# after this row began on a loaded machine) explains nothing: skipped.
+PREV_PATH=""
 other_record() {
-	awk -v n="$1" -v t="path=$TMPDIR/" 'NR > n && / decision=/ {
-		for (i = 1; i <= NF; i++) if (index($i, t) == 1) { print substr($i, 6); exit } }' "$SYSLOG"
+	awk -v n="$1" -v t="path=$TMPDIR/" -v prev="path=$PREV_PATH" 'NR > n && / decision=/ {
+		for (i = 1; i <= NF; i++) if (index($i, t) == 1 && $i != prev) { print substr($i, 6); exit } }' "$SYSLOG"
 }
 # wait_record N PATH SECONDS: poll for that record; prints it (or nothing).
 wait_record() {
@@ -158,6 +161,10 @@ wait_record() {
 # verdict as the table writes it in $GOT, the reader's line in $READ.
 enforcer() {
 	n0=$(wc -l <"$SYSLOG")
+	enforcer_run "$@"
+	PREV_PATH=$ROOT/$2
+}
+enforcer_run() {
 	if [ "$1" = fs ]; then
 		READ=$("$PY" "$READER" "$MNT/$2" 2>&1)
 	else
