@@ -893,6 +893,35 @@ static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *
 	return VOUCH_CAUSE_OK;
 }
 
+/* Did the file change while it was hashed (size or times moved)? */
+static bool changed_meanwhile(int fd, const struct stat *before)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) < 0)
+		return true;
+	return now.st_size != before->st_size ||
+	       now.st_mtim.tv_sec != before->st_mtim.tv_sec || now.st_mtim.tv_nsec != before->st_mtim.tv_nsec ||
+	       now.st_ctim.tv_sec != before->st_ctim.tv_sec || now.st_ctim.tv_nsec != before->st_ctim.tv_nsec;
+}
+
+/* A verdict is remembered by the file's identity, which includes its times.
+ * A write that lands in the same timestamp tick as the change our stat saw
+ * (coarse timestamps: kernels before 6.13, ramfs, NFS) keeps size and
+ * times: the identity would not move.  So a file changed less than
+ * RACY_NS before its hash began is allowed this once but not remembered
+ * (git's "racy clean" rule); the next open hashes it again, until its
+ * last change is old enough that any later write must show. */
+#define RACY_NS (1000ll * 1000 * 1000)
+static bool racy_clean(const struct stat *st, struct timespec start)
+{
+	long long s = (long long)start.tv_sec * 1000000000ll + start.tv_nsec;
+	long long m = (long long)st->st_mtim.tv_sec * 1000000000ll + st->st_mtim.tv_nsec;
+	long long c = (long long)st->st_ctim.tv_sec * 1000000000ll + st->st_ctim.tv_nsec;
+
+	return s - m < RACY_NS || s - c < RACY_NS;
+}
+
 /* Hash the fd as planned, with no lock held; reuses a hash made of the same
  * file version before a reload interrupted the verdict. */
 static enum vouch_cause hash_plan(int fd, const struct stat *st, struct plan *p)
@@ -1090,6 +1119,8 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 	int leased = 0;                      /* cfg.leases: held across the decision */
 	struct vouch_receipt *rcpt = NULL;   /* receipts = yes: this open's receipt */
 	struct timespec rref = { 0 };        /* taken before hashing (racy check) */
+	struct timespec rref_start = { 0 };  /* when this open's hash began */
+	bool racy = false;                   /* allowed, but not remembered (racy_clean) */
 	enum vouch_cause c, reused_cause = VOUCH_CAUSE_OK, content = VOUCH_CAUSE_OK;
 	char why[160];
 	uint64_t h, gen;
@@ -1309,6 +1340,7 @@ again:
 		content = VOUCH_CAUSE_OK;
 	} else if (!c && plan.nres) {
 		/* Hash with no lock held: a reload must not wait for gigabytes. */
+		clock_gettime(CLOCK_REALTIME, &rref_start);
 		pthread_rwlock_unlock(&ctx->rw);
 		c = hash_plan(fd, &out->st, &plan);
 		pthread_rwlock_rdlock(&ctx->rw);
@@ -1321,10 +1353,17 @@ again:
 		if (!c)
 			c = vouch_file_compare(plan.ptrs, plan.nres, plan.jobs, plan.njobs, out->detail,
 					       sizeof(out->detail));
+		if (!c && changed_meanwhile(fd, &out->st)) {
+			/* Written while it was hashed: what was compared may be a mix
+			 * of two versions, and is no verdict about either. */
+			c = VOUCH_CAUSE_IO_ERROR;
+			snprintf(out->detail, sizeof(out->detail), "changed while it was being verified");
+		}
 		if (c != VOUCH_CAUSE_IO_ERROR) {
 			content_known = true;
 			content = c;
 		}
+		racy = c == VOUCH_CAUSE_OK && racy_clean(&out->st, rref_start);
 	}
 	if (c == VOUCH_CAUSE_OK)
 		c = vouch_accept(ctx, auth->b, &raised, out->detail, sizeof(out->detail));
@@ -1364,7 +1403,7 @@ finish:
 		e->done = true;
 		/* An I/O error is not a property of the file, nor a name replaced
 		 * while it was checked: don't remember either. */
-		if (out->cause == VOUCH_CAUSE_IO_ERROR || out->cause == VOUCH_CAUSE_UNLOCATED)
+		if (out->cause == VOUCH_CAUSE_IO_ERROR || out->cause == VOUCH_CAUSE_UNLOCATED || racy)
 			vcache_drop(ctx, bucket, e);
 		pthread_cond_broadcast(&ctx->done);
 		pthread_mutex_unlock(&ctx->mu);

@@ -18,6 +18,10 @@ cp "$F" "$TMPDIR/v1"
 newkey k; mkdir -p "$TMPDIR/trust"; cp "$TMPDIR/k.pub" "$TMPDIR/trust/"
 expect_rc 0 "$VOUCH" sign -k "$TMPDIR/k.key" "$SRC/m"
 AUDIT=$TMPDIR/audit.jsonl
+# A file changed less than a second before its hash is allowed but not
+# remembered (racy clean, docs/security.md): let the new files age first,
+# since this case counts hashes.
+sleep 1.1
 fs_mount "$SRC" "$MNT" --trust "$TMPDIR/trust" --audit-log "$AUDIT"
 hashes() { grep -c "\"decision\":\"allow\",\"cause\":\"ok\".*\"path\":\"$F\"" "$AUDIT"; }
 
@@ -69,7 +73,7 @@ cp "$F" "$TMPDIR/v2"
 [ "$(fs_errno "$G")" = EACCES ] || fail "changed, not re-signed: readable"
 expect_rc 0 "$VOUCH" sign -k "$TMPDIR/k.key" --version 2 "$SRC/m"
 cmp "$G" "$TMPDIR/v2" || fail "re-signed v2 is not served whole (old cached pages mixed in?)"
-[ "$(hashes)" -eq 2 ] || fail "v2 was not verified at its first open"
+[ "$(hashes)" -ge 2 ] || fail "v2 was not verified at its first open"
 touch "$TMPDIR/s1.go"; wait "$OLD"
 out=$(cat "$TMPDIR/old1.out")
 [ "$out" = "v1 EIO" ] || fail "the v1 handle after the change (cached, uncached): $out"
@@ -88,7 +92,7 @@ ok "rename over + re-sign: v3 served whole"
 n=$(hashes)
 touch -m -d '2001-02-03 04:05:06' "$F"
 cmp "$G" "$TMPDIR/v3" || fail "touched file"
-[ "$(hashes)" -eq $((n + 1)) ] || fail "touched metadata was not re-verified"
+[ "$(hashes)" -gt "$n" ] || fail "touched metadata was not re-verified"
 ok "touched metadata: re-verified at the next open"
 
 # Every read checks: a change between two reads of one handle fails the read.
