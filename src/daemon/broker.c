@@ -453,32 +453,6 @@ static bool ctl_accept(void)
 	return disarm;
 }
 
-static int ctl_listen(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (!strcmp(path, VOUCHD_CTL_DEFAULT))
-		mkdir(VOUCHD_RUN_DIR, 0755);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	old = umask(0077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
-		int e = -errno;
-		umask(old);
-		close(fd);
-		return e;
-	}
-	umask(old);
-	return fd;
-}
-
 /* ---- the loop ----------------------------------------------------------- */
 
 static int fan_open(const struct vouch_config *cfg, int fan)
@@ -559,7 +533,10 @@ int broker_run(const struct vouch_config *cfg, int fan, int ask)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	B.sig = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	ret = ctl_listen(g_opt.ctl_path);
+	if (!strcmp(g_opt.ctl_path, VOUCHD_CTL_DEFAULT))
+		mkdir(VOUCHD_RUN_DIR, 0755);
+	/* root only: --disarm is checked by SO_PEERCRED as well */
+	ret = vouchd_listen(g_opt.ctl_path, SOCK_STREAM, 0600, 4);
 	if (ret < 0)
 		vouchd_log(LOG_WARNING, "control socket %s: %s (vouchd --disarm will not reach this "
 			   "daemon)", g_opt.ctl_path, strerror(-ret));

@@ -271,6 +271,32 @@ int vouchd_recv(int sock, struct vd_msg *m, int *fd)
 	return 0;
 }
 
+int vouchd_listen(const char *path, int type, mode_t mode, int backlog)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, ret = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	/* Never wider than mode, not even between bind and chmod. */
+	old = umask(~mode & 0777);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 ||
+	    listen(fd, backlog) < 0)
+		ret = -errno;
+	umask(old);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 /* ---- --disarm ------------------------------------------------------------ */
 
 static int disarm(void)

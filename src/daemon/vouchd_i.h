@@ -53,6 +53,10 @@ int  vouchd_send(int sock, const struct vd_msg *m, int fd, int flags);
  * message of another size: dropped, its fd closed) or -errno. */
 int  vouchd_recv(int sock, struct vd_msg *m, int *fd);
 
+/* A listening Unix socket at path (replacing whatever socket is there),
+ * of this type, with exactly mode; the fd or -errno. */
+int  vouchd_listen(const char *path, int type, mode_t mode, int backlog);
+
 struct vouchd_opts {
 	const char *config;
 	bool        cfg_explicit;

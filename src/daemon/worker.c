@@ -257,11 +257,29 @@ static const struct vouch_subject *who_of(struct asker *k)
 
 /* Decide fd.  name: the absolute name asked for (the shim), or NULL (a
  * fanotify event: where the fd lives decides).  Holds the read lock. */
+/* The names a located regular file is decided under: the ones allowed
+ * links give it (a hub blob: verified under a link's name, the one its
+ * signature speaks of), else its own (the dentry opened: a hard link keeps
+ * its name; *own set).  At most LINK_NAMES. */
+static size_t names_of(const struct vouch_location *w, struct link_name *ln, bool *own)
+{
+	size_t n = links_names(W.links, w, ln, LINK_NAMES);
+
+	*own = !n;
+	if (!n) {
+		ln[0].root = w->root;
+		snprintf(ln[0].rel, sizeof(ln[0].rel), "%s", w->rel);
+		n = 1;
+	}
+	return n;
+}
+
 static void decide_locked(int fd, const char *name, struct asker *k, struct answer *a)
 {
-	struct link_name *ln;
+	struct link_name ln[LINK_NAMES];
 	struct vouch_location w;
 	char why[512];
+	bool own;
 	size_t n;
 
 	a->allow = true;
@@ -290,22 +308,15 @@ static void decide_locked(int fd, const char *name, struct asker *k, struct answ
 		refuse(VOUCH_CAUSE_SYMLINK, &w, who_of(k), "not a regular file", a);
 		return;
 	}
-	ln = calloc(LINK_NAMES, sizeof(*ln));
-	n = ln ? links_names(W.links, &w, ln, LINK_NAMES) : 0;
-	/* A file allowed links name (a hub blob): verified under a link's
-	 * name, the one its signature speaks of. */
+	n = names_of(&w, ln, &own);
 	for (size_t i = 0; i < n; i++) {
-		verify_as((size_t)ln[i].root, ln[i].rel, fd, 0, who_of(k), a);
+		/* A name found through the hard-link index of a file opened
+		 * outside the roots exempts no signature file. */
+		verify_as((size_t)ln[i].root, ln[i].rel, fd,
+			  own && !w.named && name ? VOUCH_OPEN_FOUND : 0, who_of(k), a);
 		if (a->allow)
 			break;
 	}
-	free(ln);
-	if (n)
-		return;
-	/* The dentry opened is the file's own name here (a hard link keeps
-	 * its name); a name found through the hard-link index of a file
-	 * opened outside the roots exempts no signature file. */
-	verify_as((size_t)w.root, w.rel, fd, w.named || !name ? 0 : VOUCH_OPEN_FOUND, who_of(k), a);
 }
 
 static void decide(int fd, const char *name, struct asker *k, struct answer *a)
@@ -331,10 +342,10 @@ static bool fast_allow(int fd, pid_t pid)
 {
 	struct vouch_location w;
 	struct vouch_subject who = { .pid = pid, .uid = (uid_t)-1, .comm = "" };
-	struct link_name *ln = NULL;
+	struct link_name ln[LINK_NAMES];
+	struct answer a = { .allow = false };
 	char why[512];
-	bool allow = false;
-	size_t n = 0;
+	bool own;
 
 	notif_drain();
 	pthread_rwlock_rdlock(&W.lock);
@@ -342,34 +353,18 @@ static bool fast_allow(int fd, pid_t pid)
 	if (links_tainted(W.links, &w, why, sizeof(why)))
 		goto out;
 	if (w.kind == VOUCH_WHERE_FREE) {
-		allow = true;
+		a.allow = true;
 		goto out;
 	}
 	if (w.kind != VOUCH_WHERE_PROTECTED || !S_ISREG(w.st.st_mode))
 		goto out;
-	ln = calloc(LINK_NAMES, sizeof(*ln));
-	if (!ln)
-		goto out;
-	n = links_names(W.links, &w, ln, LINK_NAMES);
-	if (!n) {
-		ln[0].root = w.root;
-		snprintf(ln[0].rel, sizeof(ln[0].rel), "%s", w.rel);
-		n = 1;
-	}
-	for (size_t i = 0; i < n && !allow; i++) {
-		struct vouch_root root = { .fd = vouch_locator_root_fd(W.loc, (size_t)ln[i].root),
-					   .path = vouch_locator_root_path(W.loc, (size_t)ln[i].root) };
-		struct vouch_verdict v;
-
-		if (root.fd < 0)
-			continue;
-		allow = vouch_verify_open(W.ctx, &root, ln[i].rel, fd, VOUCH_OPEN_PROBE, &who, &v) ==
-			VOUCH_CAUSE_OK && v.allow;
+	for (size_t i = 0, n = names_of(&w, ln, &own); i < n && !a.allow; i++) {
+		verify_as((size_t)ln[i].root, ln[i].rel, fd, VOUCH_OPEN_PROBE, &who, &a);
+		a.allow = a.allow && a.cause == VOUCH_CAUSE_OK;
 	}
 out:
-	free(ln);
 	pthread_rwlock_unlock(&W.lock);
-	return allow && !notif_drain();
+	return a.allow && !notif_drain();
 }
 
 /* ---- the pool -------------------------------------------------------------- */
@@ -627,29 +622,6 @@ static void ask_accept(void)
 	pthread_attr_destroy(&at);
 }
 
-static int ask_listen(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	/* Every service user may ask: what it gets is a verdict on an fd it
-	 * already holds, nothing more. */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
-	    listen(fd, 64) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 /* ---- life cycle ----------------------------------------------------------- */
 
 static int setup(const struct vouch_config *cfg, struct vouch_locator **loc, struct links **links,
@@ -748,7 +720,9 @@ int worker_main(int sock, int ask)
 	/* The shim's socket: from vouchd.socket, else made here. */
 	W.ask = ask;
 	if (W.ask < 0 && W.cfg.vouchd_socket) {
-		W.ask = ask_listen(W.cfg.vouchd_socket);
+		/* Every service user may ask: what it gets is a verdict on an
+		 * fd it already holds, nothing more. */
+		W.ask = vouchd_listen(W.cfg.vouchd_socket, SOCK_SEQPACKET, 0666, 64);
 		if (W.ask < 0)
 			vouch_ctx_log(W.ctx, LOG_ALERT, "vouchd: vouchd_socket %s: %s; processes that "
 				      "ask vouchd are refused", W.cfg.vouchd_socket, strerror(-W.ask));

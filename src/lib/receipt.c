@@ -592,12 +592,12 @@ static long receipts_count(int dfd)
 int vouch_receipt_store(struct vouch_ctx *ctx, const struct vouch_receipt *r)
 {
 	struct vouch_receipts *rs = ctx->receipts;
-	char name[2 * 32 + 1], tmp[2 * 32 + 32];
+	char name[2 * 32 + 1];
 	uint8_t buf[VOUCH_RECEIPT_FILE_MAX];
 	struct stat st;
-	size_t len, off = 0;
+	size_t len;
 	bool exists;
-	int dfd, fd = -1, ret = 0;
+	int dfd, ret = 0;
 
 	if (!rs || ctx->cfg.state_readonly)
 		return -EROFS;
@@ -624,44 +624,14 @@ int vouch_receipt_store(struct vouch_ctx *ctx, const struct vouch_receipt *r)
 		ret = -ENOSPC;
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), ".%.16s.tmp.%ld", name, (long)getpid());
-	unlinkat(dfd, tmp, 0);          /* left by a crash of this pid number */
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, RECEIPT_MODE);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (fchmod(fd, RECEIPT_MODE) < 0)
-		ret = -errno;
-	while (!ret && off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ret = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
-	/* fsync before the rename: after a crash the name holds a whole
-	 * receipt or the old one, never a torn one (which would only be a
-	 * miss, but a miss costs a hash).  The directory is not fsynced: a
-	 * receipt lost in a crash costs one hash, not safety. */
-	if (!ret && fdatasync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	fd = -1;
-	/* rename replaces a symlink or anything else at the name; it never
-	 * follows it. */
-	if (!ret && renameat(dfd, tmp, dfd, name) < 0)
-		ret = -errno;
-	if (ret)
-		unlinkat(dfd, tmp, 0);
-	else if (!exists)
+	/* A crash leaves the name holding a whole receipt or the old one,
+	 * never a torn one (which would only be a miss, but a miss costs a
+	 * hash).  The directory is not fsynced: a receipt lost in a crash
+	 * costs one hash, not safety. */
+	ret = vouch_write_at_atomic(dfd, name, buf, len, RECEIPT_MODE, false);
+	if (!ret && !exists)
 		rs->count++;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (dfd >= 0)
 		close(dfd);
 	pthread_mutex_unlock(&rs->mu);

@@ -190,51 +190,12 @@ enum vouch_cause vouch_state_check(struct vouch_ctx *ctx, const char *name, uint
  * that is 0600 for even a moment denies the shim's next open). */
 static int mark_write(const char *dir, const char *file, const char *text)
 {
-	char *tmp = NULL;
-	size_t len = strlen(text), off = 0;
-	int dfd, fd = -1, ret = 0;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret;
 
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	if (asprintf(&tmp, ".%s.tmp.%ld", file, (long)getpid()) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
-		goto out;
-	}
-	unlinkat(dfd, tmp, 0);          /* left by a crash of this pid number */
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, STATE_MARK_MODE);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (fchmod(fd, STATE_MARK_MODE) < 0)
-		ret = -errno;
-	while (!ret && off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ret = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	fd = -1;
-	if (!ret && renameat(dfd, tmp, dfd, file) < 0)
-		ret = -errno;
-	if (ret)
-		unlinkat(dfd, tmp, 0);
-	else if (fsync(dfd) < 0)
-		ret = -errno;
-out:
-	if (fd >= 0)
-		close(fd);
+	ret = vouch_write_at_atomic(dfd, file, text, strlen(text), STATE_MARK_MODE, true);
 	close(dfd);
-	free(tmp);
 	return ret;
 }
 

@@ -241,6 +241,40 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int vouch_write_at_atomic(int dfd, const char *name, const void *data, size_t len, mode_t mode,
+			  bool sync_dir)
+{
+	char *tmp = NULL;
+	int fd, ret;
+
+	if (asprintf(&tmp, ".%s.tmp.%ld", name, (long)getpid()) < 0)
+		return -ENOMEM;
+	unlinkat(dfd, tmp, 0);          /* left by a crash of this pid number */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		return ret;
+	}
+	ret = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (!ret)
+		ret = write_all(fd, data, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	/* rename replaces a symlink or anything else at the name; it never
+	 * follows it. */
+	if (!ret && renameat(dfd, tmp, dfd, name) < 0)
+		ret = -errno;
+	if (ret)
+		unlinkat(dfd, tmp, 0);
+	else if (sync_dir && fsync(dfd) < 0)
+		ret = -errno;
+	free(tmp);
+	return ret;
+}
+
 int vouch_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			    bool excl)
 {

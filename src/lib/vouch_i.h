@@ -85,6 +85,13 @@ int vouch_read_file(int dirfd, const char *path, size_t max, uint8_t **buf, size
  * fsync dir.  excl: fail with -EEXIST if path exists. */
 int vouch_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			    bool excl);
+/* Write data to dfd/name atomically with exactly mode (fchmod'ed, whatever
+ * the umask): a temp file ".NAME.tmp.PID" beside it (a stale one of this
+ * pid removed first), O_EXCL|O_NOFOLLOW, fsync, renameat over whatever is
+ * at the name (never followed), then fsync dfd if sync_dir.  0 or -errno;
+ * the temp file never stays. */
+int vouch_write_at_atomic(int dfd, const char *name, const void *data, size_t len, mode_t mode,
+			  bool sync_dir);
 
 /* ---- config (config.c) ---- */
 /* Deep copy; dst is overwritten. */
