@@ -61,6 +61,40 @@ model() {
 	done
 }
 
+# pki_issue NAME CN EXTENSIONS [START END]: a leaf of the vectors'
+# intermediate CA (ca.cnf's extension sections), $PKI/NAME.{key,pem,fp}.
+pki_issue() {
+	dates="-days 30"
+	[ -n "${4:-}" ] && dates="-startdate $4 -enddate $5"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$1.key" 2>/dev/null &&
+	openssl req -new -key "$PKI/$1.key" -subj "/CN=$2" -out "$PKI/$1.csr" 2>/dev/null &&
+	openssl ca -batch -config "$PKI/ca.cnf" -cert "$VEC/keys/int-ca-cert.pem" \
+		-keyfile "$VEC/keys/int-ca-priv.pem" -extensions "$3" $dates -notext \
+		-in "$PKI/$1.csr" -out "$PKI/$1.pem" >/dev/null 2>&1 &&
+	openssl x509 -in "$PKI/$1.pem" -noout -fingerprint -sha256 |
+		sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' >"$PKI/$1.fp" || fail "issuing leaf $1"
+}
+
+# pki_bundle NAME: $PKI/NAME.sig, the v1.1.0-certificate payload signed by
+# the leaf NAME (after pki_make, which makes the shared pae.bin).
+pki_bundle() {
+	"$PY" - "$VEC" "$PKI" "$1" <<'EOF' || fail "bundle for leaf $1"
+import base64, json, os, subprocess, sys
+vec, pki, name = sys.argv[1:4]
+with open(os.path.join(vec, "v1.1.0-certificate", "model.sig")) as f:
+    b = json.load(f)
+der = subprocess.run(["openssl", "x509", "-in", os.path.join(pki, name + ".pem"), "-outform", "DER"],
+                     check=True, capture_output=True).stdout
+b["verificationMaterial"]["x509CertificateChain"]["certificates"][0]["rawBytes"] = \
+    base64.b64encode(der).decode()
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", os.path.join(pki, name + ".key"),
+                      os.path.join(pki, "pae.bin")], check=True, capture_output=True).stdout
+b["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(sig).decode()
+with open(os.path.join(pki, name + ".sig"), "w") as f:
+    json.dump(b, f, indent=2)
+EOF
+}
+
 pki_make() {
 	mkdir -p "$PKI/new" && : >"$PKI/index.txt" && echo 1000 >"$PKI/serial" || fail "pki dir"
 	cat >"$PKI/ca.cnf" <<EOF
@@ -102,15 +136,7 @@ authorityKeyIdentifier = keyid
 EOF
 	# NAME CN EXTENSIONS [START END]
 	while read -r name cn ext start end; do
-		dates="-days 30"
-		[ -n "$start" ] && dates="-startdate $start -enddate $end"
-		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$name.key" 2>/dev/null &&
-		openssl req -new -key "$PKI/$name.key" -subj "/CN=$cn" -out "$PKI/$name.csr" 2>/dev/null &&
-		openssl ca -batch -config "$PKI/ca.cnf" -cert "$VEC/keys/int-ca-cert.pem" \
-			-keyfile "$VEC/keys/int-ca-priv.pem" -extensions "$ext" $dates -notext \
-			-in "$PKI/$name.csr" -out "$PKI/$name.pem" >/dev/null 2>&1 &&
-		openssl x509 -in "$PKI/$name.pem" -noout -fingerprint -sha256 |
-			sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' >"$PKI/$name.fp" || fail "issuing leaf $name"
+		pki_issue "$name" "$cn" "$ext" $start $end
 	done <<EOF
 alice1 alice code
 alice2 alice code

@@ -508,6 +508,10 @@ static enum vouch_cause authenticate_chain(const json_t *vm, const json_t *chain
 			bool noroot = e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
 				      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
 
+			/* Judged now: a certificate not valid yet may become so. */
+			if (now && e == X509_V_ERR_CERT_NOT_YET_VALID && X509_STORE_CTX_get_current_cert(ctx))
+				who->until = interop_asn1_time(X509_get0_notBefore(
+						X509_STORE_CTX_get_current_cert(ctx)));
 			vouch_time_format(times[i], when);
 			rc = verr(err, errlen, interop_x509_cause(e), "%s: %s (depth %d) at %s%s%s", what,
 				  X509_verify_cert_error_string(e), X509_STORE_CTX_get_error_depth(ctx), when,
@@ -527,8 +531,15 @@ static enum vouch_cause authenticate_chain(const json_t *vm, const json_t *chain
 		rc = verr(err, errlen, VOUCH_CAUSE_UNTRUSTED_KEY, "%s: the chain ends at no --ca file", what);
 		goto out;
 	}
-	for (int i = 0; i < sk_X509_num(built); i++)
+	for (int i = 0; i < sk_X509_num(built); i++) {
+		int64_t end = interop_asn1_time(X509_get0_notAfter(sk_X509_value(built, i)));
+
 		interop_revoke_ids(sk_X509_value(built, i), who);
+		/* Judged now: it stops verifying when the first certificate of
+		 * the chain expires. */
+		if (now && end != INT64_MIN && (!who->until || end + 1 < who->until))
+			who->until = end + 1;
+	}
 	rc = leaf_identity(leaf, a, who, err, errlen);
 	if (rc)
 		goto out;

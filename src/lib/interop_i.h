@@ -81,6 +81,11 @@ struct vouch_cert_signer {
 	 * matching any of them revokes the signature. */
 	char revoke[2 * (INTEROP_CHAIN_MAX + 1)][VOUCH_KEYID_LEN + 1];
 	size_t nrevoke;
+	/* When the clock alone could change the outcome (0: never): set when
+	 * the chain was judged now (no timestamp proves a signing time), at
+	 * the end of the shortest certificate window of the chain, or at the
+	 * notBefore of a certificate not valid yet. */
+	int64_t until;
 };
 
 /* Zero the anchors (nothing configured). */

@@ -447,78 +447,125 @@ static const struct vouch_trusted *match_key(const struct vouch_trust *t, const 
 	return NULL;
 }
 
-/* May a signature admitted by k (a trusted key, or a trusted CA for every
- * certificate it issued) count for this bundle, now?  what names k in the
- * message ("key 3f1c…", "CA root.pem"). */
-static enum vouch_cause signer_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
-				      const char *what, const struct vouch_bundle *b, int64_t now,
-				      char *detail, size_t dl)
-{
-	int64_t skew = ctx->cfg.clock_skew;
-	int64_t signed_at = b->st.meta.present ? b->st.meta.signed_at : now;
-	const char *name = b->st.meta.present ? b->st.meta.name : b->st.subject_name;
-	bool role = k->nroles == 0;
+/* ------------------------------------------------------------------------ */
+/* Trust rules                                                               */
+/*
+ * Each rule decides one thing at `now` and lowers *until to the next moment
+ * the clock alone could change what it decided (horizon_at), whatever the
+ * outcome: a verdict is cached until the earliest horizon of the rules that
+ * made it, so the horizon cannot fall out of step with the rules.  A rule
+ * with no time in it leaves *until alone.
+ */
 
-	if (k->revoked) {
-		verr(detail, dl, 0, "%s is revoked", what);
-		return VOUCH_CAUSE_REVOKED_KEY;
-	}
-	/* The window bounds both when the key is trusted and what it may have
-	 * signed: past not_after nothing it signed loads. */
-	if ((k->not_before && (now + skew < k->not_before || signed_at + skew < k->not_before)) ||
-	    (k->not_after && (now - skew > k->not_after || signed_at - skew > k->not_after))) {
-		verr(detail, dl, 0, "%s is outside its validity window", what);
-		return VOUCH_CAUSE_EXPIRED;
-	}
-	for (size_t i = 0; i < k->nroles && !role; i++)
-		role = !fnmatch(k->roles[i], name, 0);
-	if (!role) {
-		verr(detail, dl, 0, "%s may not sign model %s", what, name);
-		return VOUCH_CAUSE_UNTRUSTED_KEY;
-	}
-	return VOUCH_CAUSE_OK;
-}
-
-static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
-				   const struct vouch_bundle *b, int64_t now, char *detail, size_t dl)
-{
-	char what[32];
-
-	snprintf(what, sizeof(what), "key %.16s…", k->key->id);
-	return signer_usable(ctx, k, what, b, now, detail, dl);
-}
-
-/* When the outcome of authenticating b may next change by the clock alone:
- * the nearest future edge of any trusted key's window or of the bundle's
- * own time bounds, with the clock skew applied as key_usable and policy
- * apply it, seen from the same `now` that key_usable used (later policy
- * checks only see later times).  Cached results are dropped at that time. */
 /* Lower *until to edge if edge is a future time before it (0: none yet). */
-static void nearer(int64_t *until, int64_t edge, int64_t now)
+static void horizon_at(int64_t *until, int64_t edge, int64_t now)
 {
 	if (edge > now && (!*until || edge < *until))
 		*until = edge;
 }
 
-static int64_t time_horizon(const struct vouch_ctx *ctx, const struct vouch_bundle *b, int64_t now)
+/* A signer (a trusted key, or a CA for what it issued) named in `revoked`
+ * or marked revoked by the trust directory counts for nothing. */
+static enum vouch_cause rule_not_revoked(const struct vouch_trusted *k, const char *what,
+					 char *detail, size_t dl)
 {
-	const struct vouch_trust *t = ctx->trust;
-	int64_t skew = ctx->cfg.clock_skew, until = 0;
+	if (!k->revoked)
+		return VOUCH_CAUSE_OK;
+	verr(detail, dl, 0, "%s is revoked", what);
+	return VOUCH_CAUSE_REVOKED_KEY;
+}
 
-	if (b->st.meta.present) {
-		if (b->st.meta.expires)
-			nearer(&until, b->st.meta.expires + skew + 1, now);
-		nearer(&until, b->st.meta.signed_at - skew, now);
-	}
-	for (size_t i = 0; i < t->n + t->nca; i++) {
-		const struct vouch_trusted *k = i < t->n ? &t->v[i] : &t->ca[i - t->n];
+/* The window (KEY.ini / CA.ini not_before, not_after, widened by the clock
+ * skew) bounds both when the signer is trusted and what it may have signed:
+ * past not_after nothing it signed loads.  signed_at is fixed; only `now`
+ * moves, at not_before - skew and just after not_after + skew. */
+static enum vouch_cause rule_window(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				    const char *what, const struct vouch_bundle *b, int64_t now,
+				    int64_t *until, char *detail, size_t dl)
+{
+	int64_t skew = ctx->cfg.clock_skew;
+	int64_t signed_at = b->st.meta.present ? b->st.meta.signed_at : now;
 
-		if (k->not_before)
-			nearer(&until, k->not_before - skew, now);
-		if (k->not_after)
-			nearer(&until, k->not_after + skew + 1, now);
+	if (k->not_before)
+		horizon_at(until, k->not_before - skew, now);
+	if (k->not_after)
+		horizon_at(until, k->not_after + skew + 1, now);
+	if ((k->not_before && (now + skew < k->not_before || signed_at + skew < k->not_before)) ||
+	    (k->not_after && (now - skew > k->not_after || signed_at - skew > k->not_after))) {
+		verr(detail, dl, 0, "%s is outside its validity window", what);
+		return VOUCH_CAUSE_EXPIRED;
 	}
-	return until;
+	return VOUCH_CAUSE_OK;
+}
+
+/* A signer with roles (KEY.ini `models = GLOB...`) may sign only the models
+ * they match. */
+static enum vouch_cause rule_role(const struct vouch_trusted *k, const char *what,
+				  const struct vouch_bundle *b, char *detail, size_t dl)
+{
+	const char *name = vouch_model_name(b);
+
+	for (size_t i = 0; i < k->nroles; i++)
+		if (!fnmatch(k->roles[i], name, 0))
+			return VOUCH_CAUSE_OK;
+	if (k->nroles == 0)
+		return VOUCH_CAUSE_OK;
+	verr(detail, dl, 0, "%s may not sign model %s", what, name);
+	return VOUCH_CAUSE_UNTRUSTED_KEY;
+}
+
+enum vouch_cause vouch_rule_bundle_time(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+					int64_t now, int64_t *until, char *detail, size_t dl)
+{
+	const struct vouch_meta *m = &b->st.meta;
+	int64_t skew = ctx->cfg.clock_skew;
+	char ts[32];
+
+	if (!m->present)
+		return VOUCH_CAUSE_OK;
+	if (m->expires)
+		horizon_at(until, m->expires + skew + 1, now);
+	horizon_at(until, m->signed_at - skew, now);
+	if (m->expires && now > m->expires + skew) {
+		vouch_time_format(m->expires, ts);
+		verr(detail, dl, 0, "signature expired at %s", ts);
+		return VOUCH_CAUSE_EXPIRED;
+	}
+	if (m->signed_at > now + skew) {
+		vouch_time_format(m->signed_at, ts);
+		verr(detail, dl, 0, "signed_at %s is in the future", ts);
+		return VOUCH_CAUSE_EXPIRED;
+	}
+	return VOUCH_CAUSE_OK;
+}
+
+/* May a signature admitted by k (a trusted key, or a trusted CA for every
+ * certificate it issued) count for this bundle, now?  what names k in the
+ * message ("key 3f1c…", "CA root.pem").  Every rule runs (and gives its
+ * horizon) even after one refused: the horizon covers them all. */
+static enum vouch_cause signer_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				      const char *what, const struct vouch_bundle *b, int64_t now,
+				      int64_t *until, char *detail, size_t dl)
+{
+	enum vouch_cause c = rule_not_revoked(k, what, detail, dl);
+
+	if (!c)
+		c = rule_window(ctx, k, what, b, now, until, detail, dl);
+	else
+		rule_window(ctx, k, what, b, now, until, NULL, 0);
+	if (!c)
+		c = rule_role(k, what, b, detail, dl);
+	return c;
+}
+
+static enum vouch_cause key_usable(const struct vouch_ctx *ctx, const struct vouch_trusted *k,
+				   const struct vouch_bundle *b, int64_t now, int64_t *until,
+				   char *detail, size_t dl)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "key %.16s…", k->key->id);
+	return signer_usable(ctx, k, what, b, now, until, detail, dl);
 }
 
 bool vouch_auth_stale(int64_t until)
@@ -556,7 +603,7 @@ static void lower_copy(char *dst, size_t dl, const char *prefix, const char *src
 static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vouch_signature *s,
 				    const struct vouch_bundle *b, const uint8_t *pae, size_t paelen,
 				    const uint8_t *pae02, size_t pae02len, int64_t now,
-				    struct signer *out, char *detail, size_t dl)
+				    int64_t *until, struct signer *out, char *detail, size_t dl)
 {
 	const struct vouch_trust *t = ctx->trust;
 	struct vouch_cert_signer who;
@@ -566,6 +613,7 @@ static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vo
 
 	c = vouch_interop_authenticate_signer(s->json, b->payload, b->payload_len, s->sig, s->siglen,
 					      &t->anchors, &key, &when, &who, detail, dl);
+	horizon_at(until, who.until, now);
 	if (c)
 		return c;
 	if (!vouch_key_verify(key, pae, paelen, s->sig, s->siglen, NULL) &&
@@ -597,7 +645,7 @@ static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vo
 		base = strrchr(t->ca[who.ca_file].file, '/');
 		snprintf(what, sizeof(what), "CA %s", base ? base + 1 : t->ca[who.ca_file].file);
 		snprintf(out->from, sizeof(out->from), "%.63s", base ? base + 1 : t->ca[who.ca_file].file);
-		c = signer_usable(ctx, &t->ca[who.ca_file], what, b, now, detail, dl);
+		c = signer_usable(ctx, &t->ca[who.ca_file], what, b, now, until, detail, dl);
 		if (c)
 			goto out;
 	}
@@ -666,9 +714,9 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	struct signer *signers = NULL;
 	uint8_t *pae, *pae02 = NULL;
 	size_t paelen, pae02len = 0;
-	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY;
-	char first_detail[200] = "";
-	int64_t now = (int64_t)time(NULL);   /* one reading: the horizon must match the checks */
+	enum vouch_cause first = VOUCH_CAUSE_UNTRUSTED_KEY, bundle_time;
+	char first_detail[200] = "", time_detail[200] = "";
+	int64_t now = (int64_t)time(NULL);   /* one reading for every rule and its horizon */
 	unsigned n = 0;
 
 	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
@@ -694,7 +742,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			if (k) {
 				const char *base = k->file ? strrchr(k->file, '/') : NULL;
 
-				c = key_usable(ctx, k, b, now, d, sizeof(d));
+				c = key_usable(ctx, k, b, now, &auth->until, d, sizeof(d));
 				snprintf(me->shown, sizeof(me->shown), "%s", k->key->id);
 				snprintf(me->key, sizeof(me->key), "%s", k->key->id);
 				snprintf(me->from, sizeof(me->from), "%.63s",
@@ -703,7 +751,8 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
 			}
 		} else if (t->have_anchors) {
-			c = cert_signer(ctx, s, b, pae, paelen, pae02, pae02len, now, me, d, sizeof(d));
+			c = cert_signer(ctx, s, b, pae, paelen, pae02, pae02len, now, &auth->until, me,
+					d, sizeof(d));
 		} else {
 			snprintf(d, sizeof(d), "%s", !strcmp(s->material, "sigstore") ?
 				 "Sigstore keyless signature: give --sigstore-root, --identity and --issuer "
@@ -727,11 +776,15 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		}
 	}
 	auth->nsigners = n;
-	auth->until = time_horizon(ctx, b, now);
 	if (n)
 		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0].shown);
+	/* The bundle's own times, checked once it is authenticated (but always
+	 * giving their horizon). */
+	bundle_time = vouch_rule_bundle_time(ctx, b, now, &auth->until, time_detail,
+					     sizeof(time_detail));
 	if (n >= ctx->cfg.threshold && n > 0) {
-		auth->cause = VOUCH_CAUSE_OK;
+		auth->cause = bundle_time;
+		snprintf(auth->detail, sizeof(auth->detail), "%s", bundle_time ? time_detail : "");
 	} else if (n == 0) {
 		auth->cause = first;
 		snprintf(auth->detail, sizeof(auth->detail), "%s", first_detail[0] ? first_detail :

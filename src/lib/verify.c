@@ -358,21 +358,10 @@ enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bu
 	const struct vouch_config *c = &ctx->cfg;
 	const struct vouch_meta *m = &b->st.meta;
 	const char *name = vouch_model_name(b);
-	int64_t now = (int64_t)time(NULL);
 	bool bound = false;
 
-	if (m->present && m->expires && now > m->expires + c->clock_skew) {
-		char ts[32];
-		vouch_time_format(m->expires, ts);
-		verr(detail, dl, 0, "signature expired at %s", ts);
-		return VOUCH_CAUSE_EXPIRED;
-	}
-	if (m->present && m->signed_at > now + c->clock_skew) {
-		char ts[32];
-		vouch_time_format(m->signed_at, ts);
-		verr(detail, dl, 0, "signed_at %s is in the future", ts);
-		return VOUCH_CAUSE_EXPIRED;
-	}
+	/* The bundle's times are a trust rule (vouch_rule_bundle_time), decided
+	 * with its signers by vouch_authenticate. */
 	if (expect_name && strcmp(expect_name, name)) {
 		verr(detail, dl, 0, "signed for model %s, expected %s", name, expect_name);
 		return VOUCH_CAUSE_NAME_MISMATCH;

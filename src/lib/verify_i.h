@@ -65,13 +65,20 @@ struct vouch_auth {
 	enum vouch_cause cause;          /* of authentication */
 	char keyid[VOUCH_KEYID_LEN + 1]; /* first trusted signer */
 	unsigned nsigners;               /* distinct trusted keys that signed */
-	int64_t until;                   /* the outcome may change at this time (a key's
-					  * window, expires, signed_at): 0 = never */
+	int64_t until;                   /* the outcome may change at this time: the
+					  * earliest horizon of the trust rules that
+					  * decided it (trust.c); 0 = never */
 	char detail[256];
 	char signers[VOUCH_SIGNERS_LEN]; /* every signature seen and whether it counted */
 };
 /* Is a result that holds until `until` (0: forever) stale now? */
 bool vouch_auth_stale(int64_t until);
+/* The trust rule on the bundle's own times (docs/policy.md): refused once
+ * `expires` (+ skew) has passed or while `signed_at` is in the future (beyond
+ * the skew).  Lowers *until (0: none yet) to the next moment the clock alone
+ * could change the outcome.  detail may be NULL. */
+enum vouch_cause vouch_rule_bundle_time(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
+					int64_t now, int64_t *until, char *detail, size_t dl);
 
 struct ventry;
 struct bentry;

@@ -18,6 +18,9 @@
 #   [2] the revoked leaf -> revoked-key
 # Phase 3 (SIGHUP), ca_identity = alice, *@example.com:
 #   [5] a leaf outside ca_identity -> untrusted-key; the pinned alice opens
+# Phase 4: a leaf valid for 6 more seconds:
+#   [6] opens now; EACCES, expired once it has expired (the cached verdict
+#       lapses at the leaf's notAfter)
 # Every check runs (a miss is a FAIL line; the case fails at the end).
 . "$VOUCH_SRC/tests/lib.sh"
 . "$VOUCH_SRC/tests/fs-lib.sh"
@@ -109,4 +112,20 @@ tail -n 1 "$TMPDIR/vouchfs.err" | grep -q "reloaded" ||
 opens ma/signme-1 EACCES untrusted-key
 opens a1/signme-1 OK
 ok "[5] ca_identity: a leaf outside it denied, the pinned alice opens"
+
+# [6] A chain judged now (no timestamp) stops verifying when its leaf
+# expires: the verdict on an open, cached file lapses then, not at the next
+# reload (the leaf's notAfter is the verdict's horizon).
+end=$(($(date +%s) + 6))
+pki_issue soon alice code "$(date -u -d @$((end - 3600)) +%Y%m%d%H%M%SZ)" \
+	"$(date -u -d @$end +%Y%m%d%H%M%SZ)"
+pki_bundle soon
+model "$S/so" $C "$PKI/soon.sig"
+opens so/signme-1 OK
+exec 7<"$TMPDIR/mnt/so/signme-1" || fail "holding so/signme-1 open"
+opens so/signme-1 OK
+while [ "$(date +%s)" -le $((end + 1)) ]; do sleep 0.2; done
+opens so/signme-1 EACCES expired
+exec 7<&-
+ok "[6] a leaf that expires while its model is cached: EACCES, expired, from its notAfter on"
 [ "$FAILS" -eq 0 ] || fail "$FAILS check(s) failed"
