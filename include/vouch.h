@@ -286,10 +286,19 @@ struct vouch_statement {
 	struct vouch_meta meta;
 };
 
+/* How a signature's signer is established, from its verificationMaterial
+ * (docs/format.md, "Verification material"). */
+enum vouch_sig_kind {
+	VOUCH_SIG_KEY,              /* "public-key": a bare public key, by its hint */
+	VOUCH_SIG_X509,             /* "x509-chain": a certificate chain to a trusted CA */
+	VOUCH_SIG_SIGSTORE,         /* "sigstore": a Fulcio certificate with Rekor entries */
+};
+
 struct vouch_signature {        /* one bundle = one DSSE signature */
 	char    *source;            /* the file it came from */
 	char     hint[VOUCH_KEYID_LEN + 1];
-	char    *material;          /* "public-key", "x509-chain", "sigstore" */
+	enum vouch_sig_kind kind;
+	const char *material;       /* the kind's name: "public-key", "x509-chain", "sigstore" */
 	uint8_t *sig;
 	size_t   siglen;
 	void    *json;              /* private: the bundle it came from */

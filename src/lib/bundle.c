@@ -427,7 +427,6 @@ void vouch_bundle_free(struct vouch_bundle *b)
 	free(b->payload_type);
 	for (size_t i = 0; i < b->nsigs; i++) {
 		free(b->sigs[i].source);
-		free(b->sigs[i].material);
 		free(b->sigs[i].sig);
 		json_decref(b->sigs[i].json);
 	}
@@ -510,24 +509,46 @@ static enum vouch_cause parse_envelope(json_t *root, const char *source, uint8_t
 		return bad(err, errlen, "%s", "payload or sig is not base64");
 	*ptype = strdup(t);
 	sig->source = strdup(source ? source : "");
-	pk = json_object_get(vm, "publicKey");
-	if (pk) {
-		sig->material = strdup("public-key");
-		hint = jstr(pk, "hint");
-		if (hint && strlen(hint) == VOUCH_KEYID_LEN)
-			memcpy(sig->hint, hint, VOUCH_KEYID_LEN + 1);
-	} else if (json_object_get(vm, "x509CertificateChain") &&
-		   json_array_size(json_object_get(vm, "tlogEntries")) == 0) {
-		sig->material = strdup("x509-chain");
-	} else if (json_object_get(vm, "x509CertificateChain") || json_object_get(vm, "certificate")) {
-		/* A chain with log entries is a keyless bundle of the older
-		 * form (v0.1/v0.2), verified as one (interop.c decides the
-		 * same way): label it by the path it takes. */
-		sig->material = strdup("sigstore");
-	} else {
+	if (!vouch_sig_kind_of(vm, &sig->kind))
 		return bad(err, errlen, "%s", "verificationMaterial has no key, certificate chain or certificate");
-	}
+	sig->material = vouch_sig_kind_info(sig->kind)->name;
+	pk = json_object_get(vm, "publicKey");
+	hint = jstr(pk, "hint");
+	if (sig->kind == VOUCH_SIG_KEY && hint && strlen(hint) == VOUCH_KEYID_LEN)
+		memcpy(sig->hint, hint, VOUCH_KEYID_LEN + 1);
 	return VOUCH_CAUSE_OK;
+}
+
+static const struct vouch_sig_kind_info sig_kinds[] = {
+	{ VOUCH_SIG_KEY, "public-key", "a trusted public key (trust directory or --key)" },
+	{ VOUCH_SIG_X509, "x509-chain",
+	  "X.509 certificate chain signature: give --ca ROOT.pem (or ca = in the config)" },
+	{ VOUCH_SIG_SIGSTORE, "sigstore",
+	  "Sigstore keyless signature: give --sigstore-root, --identity and --issuer "
+	  "(or sigstore_root, sigstore_identity, sigstore_issuer in the config)" },
+};
+
+const struct vouch_sig_kind_info *vouch_sig_kind_info(enum vouch_sig_kind kind)
+{
+	for (size_t i = 0; i < sizeof(sig_kinds) / sizeof(sig_kinds[0]); i++)
+		if (sig_kinds[i].kind == kind)
+			return &sig_kinds[i];
+	return &sig_kinds[0];     /* unreachable: every enum value has a row */
+}
+
+bool vouch_sig_kind_of(const json_t *vm, enum vouch_sig_kind *kind)
+{
+	const json_t *chain = json_object_get(vm, "x509CertificateChain");
+
+	if (json_object_get(vm, "publicKey"))
+		*kind = VOUCH_SIG_KEY;
+	else if (chain && json_array_size(json_object_get(vm, "tlogEntries")) == 0)
+		*kind = VOUCH_SIG_X509;
+	else if (chain || json_object_get(vm, "certificate"))
+		*kind = VOUCH_SIG_SIGSTORE;     /* a chain with log entries: the older keyless form */
+	else
+		return false;
+	return true;
 }
 
 enum vouch_cause vouch_bundle_parse(const void *buf, size_t len, const char *source,

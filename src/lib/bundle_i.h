@@ -29,6 +29,20 @@ int vouch_file_meta_cmp(const void *a, const void *b);
 bool vouch_ignored(const struct vouch_statement *st, char *const *extra, size_t nextra,
 		   const char *relpath);
 
+/* The signature kinds (one row each): the name records and `inspect` show,
+ * and what a verifier must be given to authenticate one. */
+struct vouch_sig_kind_info {
+	enum vouch_sig_kind kind;
+	const char *name;
+	const char *needs;                  /* when nothing that could trust it is configured */
+};
+const struct vouch_sig_kind_info *vouch_sig_kind_info(enum vouch_sig_kind kind);
+/* The one rule that tells the kind from a verificationMaterial object:
+ * publicKey -> key; an x509CertificateChain without log entries -> x509;
+ * a certificate, or a chain with log entries (the v0.1/v0.2 keyless form),
+ * -> sigstore.  false if it is none of them. */
+bool vouch_sig_kind_of(const json_t *vm, enum vouch_sig_kind *kind);
+
 /* Serialize a bundle exactly as Sigstore clients expect; malloc'd JSON. */
 char *vouch_bundle_emit(const uint8_t *payload, size_t plen, const uint8_t *sig, size_t siglen,
 			const char *hint);

@@ -15,6 +15,7 @@
  * pins them, an identity in ca_identity.  It also says who signed (struct
  * vouch_cert_signer), for the caller to count signers by identity.
  */
+#include "bundle_i.h"
 #include "interop_i.h"
 
 #include <errno.h>
@@ -565,7 +566,7 @@ enum vouch_cause vouch_interop_authenticate_signer(const json_t *bundle,
 	const json_t *vm = json_object_get(bundle, "verificationMaterial");
 	const json_t *cert = json_object_get(vm, "certificate");
 	const json_t *chain = json_object_get(vm, "x509CertificateChain");
-	const json_t *tlog = json_object_get(vm, "tlogEntries");
+	enum vouch_sig_kind kind;
 	struct vouch_cert_signer scratch;
 	enum vouch_cause rc;
 	X509 *leaf = NULL;
@@ -580,15 +581,14 @@ enum vouch_cause vouch_interop_authenticate_signer(const json_t *bundle,
 	if (cert && chain)
 		return verr(err, errlen, VOUCH_CAUSE_MALFORMED,
 			    "verificationMaterial has both certificate and x509CertificateChain");
-	/* tlogEntries is absent or [] for the certificate method; a chain with
-	 * log entries is a Sigstore bundle of media type 0.1/0.2, whose leaf
-	 * lives in the chain rather than in "certificate" (bundle.c labels it
-	 * "sigstore" by the same rule). */
-	if (chain && json_array_size(tlog) == 0)
-		return authenticate_chain(vm, chain, sig, siglen, a, key, signed_time, who, err, errlen);
-	if (!cert && !chain)
+	/* The kind by bundle.c's one rule: a chain with log entries is a
+	 * Sigstore bundle of media type 0.1/0.2, whose leaf lives in the
+	 * chain rather than in "certificate". */
+	if (!vouch_sig_kind_of(vm, &kind) || kind == VOUCH_SIG_KEY)
 		return verr(err, errlen, VOUCH_CAUSE_MALFORMED,
 			    "verificationMaterial holds no certificate");
+	if (kind == VOUCH_SIG_X509)
+		return authenticate_chain(vm, chain, sig, siglen, a, key, signed_time, who, err, errlen);
 	leaf = interop_cert(cert ? cert : json_array_get(json_object_get(chain, "certificates"), 0));
 	if (!leaf)
 		return verr(err, errlen, VOUCH_CAUSE_MALFORMED,

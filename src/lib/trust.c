@@ -737,7 +737,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		bool hinted = false;
 
 		memset(me, 0, sizeof(*me));
-		if (!strcmp(s->material, "public-key")) {
+		if (s->kind == VOUCH_SIG_KEY) {
 			k = match_key(t, s, pae, paelen, pae02, pae02len, &hinted);
 			if (k) {
 				const char *base = k->file ? strrchr(k->file, '/') : NULL;
@@ -754,10 +754,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			c = cert_signer(ctx, s, b, pae, paelen, pae02, pae02len, now, &auth->until, me,
 					d, sizeof(d));
 		} else {
-			snprintf(d, sizeof(d), "%s", !strcmp(s->material, "sigstore") ?
-				 "Sigstore keyless signature: give --sigstore-root, --identity and --issuer "
-				 "(or sigstore_root, sigstore_identity, sigstore_issuer in the config)" :
-				 "X.509 certificate chain signature: give --ca ROOT.pem (or ca = in the config)");
+			snprintf(d, sizeof(d), "%s", vouch_sig_kind_info(s->kind)->needs);
 		}
 		if (c) {
 			signer_note(auth, s, me, vouch_cause_name(c));
