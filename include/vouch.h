@@ -44,6 +44,11 @@ extern "C" {
 #define VOUCH_SIG_MAX        (16u << 20)
 #define VOUCH_MAX_RESOURCES  (1u << 20)
 #define VOUCH_KEYID_LEN      64                  /* hex SHA-256 */
+/* A bundle's signatures (its own and its cosignatures) and the threshold are
+ * bounded by this: the loader reads at most this many. */
+#define VOUCH_SIGNERS_MAX    64
+#define VOUCH_STR_(x)        #x
+#define VOUCH_STR(x)         VOUCH_STR_(x)         /* a number macro as a string literal */
 #define VOUCH_SIGNERS_LEN    1024                /* vouch_verdict.signers */
 /* Default shard size for vouch's own signatures; see docs/format.md for why. */
 #define VOUCH_DEFAULT_SHARD  (64ull << 20)

@@ -168,8 +168,9 @@ int trust_opts_parse(struct trust_opts *t, const char *cmd, int opt, const char 
 		return 1;
 	case 'K':
 		t->threshold = strtol(arg, &end, 10);
-		if (*end || t->threshold < 1 || t->threshold > 64) {
-			usage_error(cmd, "--threshold must be an integer from 1 to 64");
+		if (*end || t->threshold < 1 || t->threshold > VOUCH_SIGNERS_MAX) {
+			usage_error(cmd, "--threshold must be an integer from 1 to "
+				    VOUCH_STR(VOUCH_SIGNERS_MAX));
 			return -EXIT_USAGE;
 		}
 		return 1;

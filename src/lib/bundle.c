@@ -766,7 +766,7 @@ void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle
 		free(dpath);
 		return;
 	}
-	while ((de = readdir(d)) && b->nsigs < 64) {
+	while ((de = readdir(d)) && b->nsigs < VOUCH_SIGNERS_MAX) {
 		struct vouch_bundle *cb = NULL;
 		struct vouch_signature *v;
 		char err[200], src[PATH_MAX], line[PATH_MAX + 300];

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,144 +148,172 @@ static int add_split(char ***list, size_t *n, const char *v, int sep, bool need_
 	return ret;
 }
 
+/* ---- the keys ---------------------------------------------------------- */
+
+/*
+ * Every key of vouch.conf is one row: where it lives, how its value is read,
+ * the field it fills and what a good value is (shown when it is not).  Lists
+ * add to what is there; everything else replaces it.
+ */
+struct conf_key {
+	const char *section;
+	const char *key;
+	bool (*parse)(const struct conf_key *k, struct vouch_config *c, const char *value);
+	size_t field;              /* offsetof(struct vouch_config, ...) */
+	size_t count;              /* lists: offsetof their count */
+	long min, max;             /* integers */
+	const char *meaning;
+};
+
+#define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->field))
+
+static bool p_mode(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	if (strcmp(v, "enforce") && strcmp(v, "audit"))
+		return false;
+	*FIELD(c, k, enum vouch_mode) = strcmp(v, "enforce") ? VOUCH_MODE_AUDIT : VOUCH_MODE_ENFORCE;
+	return true;
+}
+
+static bool p_deny(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	if (strcmp(v, "deny") && strcmp(v, "log"))
+		return false;
+	*FIELD(c, k, bool) = !strcmp(v, "deny");
+	return true;
+}
+
+static bool p_bool(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return parse_bool(v, FIELD(c, k, bool));
+}
+
+static bool p_uint(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	long n;
+
+	if (!parse_long(v, k->min, k->max, &n))
+		return false;
+	*FIELD(c, k, unsigned) = (unsigned)n;
+	return true;
+}
+
+static bool p_long(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return parse_long(v, k->min, k->max, FIELD(c, k, long));
+}
+
+static bool p_path(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return abs_path(v) && !set_str(FIELD(c, k, char *), v);
+}
+
+static bool p_text(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return *v && !set_str(FIELD(c, k, char *), v);
+}
+
+static bool list_add(const struct conf_key *k, struct vouch_config *c, const char *v, int sep,
+		     bool need_abs)
+{
+	size_t *n = (size_t *)(void *)((char *)c + k->count);
+
+	return !add_split(FIELD(c, k, char **), n, v, sep, need_abs) && *n;
+}
+
+static bool p_paths(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return list_add(k, c, v, ':', true);
+}
+
+/* ',' separates: a URI glob holds ':' */
+static bool p_globs(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	return list_add(k, c, v, ',', false);
+}
+
+#define F(name) offsetof(struct vouch_config, name)
+static const struct conf_key conf_keys[] = {
+	{ "vouch", "mode", p_mode, F(mode), 0, 0, 0, "enforce or audit" },
+	{ "vouch", "protect", p_paths, F(protect), F(nprotect), 0, 0,
+	  "absolute paths separated by ':'" },
+	{ "vouch", "trust", p_path, F(trust_dir), 0, 0, 0, "an absolute directory path" },
+	{ "vouch", "threshold", p_uint, F(threshold), 0, 1, VOUCH_SIGNERS_MAX,
+	  "an integer from 1 to " VOUCH_STR(VOUCH_SIGNERS_MAX) },
+	{ "vouch", "state_dir", p_path, F(state_dir), 0, 0, 0, "an absolute path" },
+	{ "vouch", "audit_log", p_path, F(audit_log), 0, 0, 0, "an absolute path" },
+	{ "vouch", "audit_failure", p_deny, F(audit_failure_deny), 0, 0, 0, "log or deny" },
+	{ "vouch", "require_binding", p_bool, F(require_binding), 0, 0, 0, "yes or no" },
+	{ "vouch", "allow_other", p_bool, F(allow_other), 0, 0, 0, "yes or no" },
+	{ "vouch", "allow_symlinks", p_bool, F(allow_symlinks), 0, 0, 0, "yes or no" },
+	{ "vouch", "symlink_root", p_path, F(symlink_root), 0, 0, 0, "an absolute directory path" },
+	{ "vouch", "vouchd_socket", p_path, F(vouchd_socket), 0, 0, 0, "an absolute path" },
+	{ "vouch", "receipts", p_bool, F(receipts), 0, 0, 0, "yes or no" },
+	{ "vouch", "ca", p_paths, F(cas), F(ncas), 0, 0, "absolute PEM file paths separated by ':'" },
+	{ "vouch", "ca_identity", p_globs, F(ca_identity), F(nca_identity), 0, 0,
+	  "SAN/CN globs separated by ','" },
+	{ "vouch", "sigstore_root", p_path, F(sigstore_root), 0, 0, 0,
+	  "an absolute path to a trusted_root.json" },
+	{ "vouch", "sigstore_identity", p_text, F(sigstore_identity), 0, 0, 0,
+	  "a certificate SAN (email or URI)" },
+	{ "vouch", "sigstore_issuer", p_text, F(sigstore_issuer), 0, 0, 0, "an OIDC issuer URL" },
+	{ "vouch", "clock_skew", p_long, F(clock_skew), 0, 0, 86400, "seconds from 0 to 86400" },
+};
+#undef F
+
+static bool add_binding(struct parse *p, const char *glob, const char *names)
+{
+	struct vouch_config *c = p->cfg;
+	struct vouch_binding *m;
+
+	if (!abs_path(glob) || !*names)
+		return false;
+	m = realloc(c->models, (c->nmodels + 1) * sizeof(*m));
+	if (!m)
+		return false;
+	c->models = m;
+	m = &c->models[c->nmodels];
+	memset(m, 0, sizeof(*m));
+	m->glob = strdup(glob);
+	m->line = p->line;
+	c->nmodels++;
+	return m->glob && !add_split(&m->names, &m->nnames, names, ',', false) && m->nnames;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
-	struct vouch_config *c = p->cfg;
-	const char *why = "unknown key";
-	long n;
-	bool b;
+	const char *why = section[0] ? "unknown section" : "a key outside any [section]";
+	char shown[200], must[160];
 
 	if (p->failed)
 		return 0;
-	if (!strcmp(section, "vouch")) {
-		if (!strcmp(key, "mode")) {
-			why = "mode must be enforce or audit";
-			if (!strcmp(value, "enforce"))
-				c->mode = VOUCH_MODE_ENFORCE;
-			else if (!strcmp(value, "audit"))
-				c->mode = VOUCH_MODE_AUDIT;
-			else
-				goto bad;
-		} else if (!strcmp(key, "protect")) {
-			why = "protect must be absolute paths separated by ':'";
-			if (add_split(&c->protect, &c->nprotect, value, ':', true) || !c->nprotect)
-				goto bad;
-		} else if (!strcmp(key, "trust")) {
-			why = "trust must be an absolute directory path";
-			if (!abs_path(value) || set_str(&c->trust_dir, value))
-				goto bad;
-		} else if (!strcmp(key, "threshold")) {
-			why = "threshold must be an integer from 1 to 64";
-			if (!parse_long(value, 1, 64, &n))
-				goto bad;
-			c->threshold = (unsigned)n;
-		} else if (!strcmp(key, "state_dir")) {
-			why = "state_dir must be an absolute path";
-			if (!abs_path(value) || set_str(&c->state_dir, value))
-				goto bad;
-		} else if (!strcmp(key, "audit_log")) {
-			why = "audit_log must be an absolute path";
-			if (!abs_path(value) || set_str(&c->audit_log, value))
-				goto bad;
-		} else if (!strcmp(key, "audit_failure")) {
-			why = "audit_failure must be log or deny";
-			if (!strcmp(value, "deny"))
-				c->audit_failure_deny = true;
-			else if (!strcmp(value, "log"))
-				c->audit_failure_deny = false;
-			else
-				goto bad;
-		} else if (!strcmp(key, "require_binding")) {
-			why = "require_binding must be yes or no";
-			if (!parse_bool(value, &b))
-				goto bad;
-			c->require_binding = b;
-		} else if (!strcmp(key, "allow_other")) {
-			why = "allow_other must be yes or no";
-			if (!parse_bool(value, &b))
-				goto bad;
-			c->allow_other = b;
-		} else if (!strcmp(key, "allow_symlinks")) {
-			why = "allow_symlinks must be yes or no";
-			if (!parse_bool(value, &b))
-				goto bad;
-			c->allow_symlinks = b;
-		} else if (!strcmp(key, "symlink_root")) {
-			why = "symlink_root must be an absolute directory path";
-			if (!abs_path(value) || set_str(&c->symlink_root, value))
-				goto bad;
-		} else if (!strcmp(key, "vouchd_socket")) {
-			why = "vouchd_socket must be an absolute path";
-			if (!abs_path(value) || set_str(&c->vouchd_socket, value))
-				goto bad;
-		} else if (!strcmp(key, "receipts")) {
-			why = "receipts must be yes or no";
-			if (!parse_bool(value, &b))
-				goto bad;
-			c->receipts = b;
-		} else if (!strcmp(key, "ca")) {
-			why = "ca must be absolute PEM file paths separated by ':'";
-			if (add_split(&c->cas, &c->ncas, value, ':', true) || !c->ncas)
-				goto bad;
-		} else if (!strcmp(key, "ca_identity")) {
-			/* ',' separates: a URI glob holds ':' */
-			why = "ca_identity must be SAN/CN globs separated by ','";
-			if (add_split(&c->ca_identity, &c->nca_identity, value, ',', false) ||
-			    !c->nca_identity)
-				goto bad;
-		} else if (!strcmp(key, "sigstore_root")) {
-			why = "sigstore_root must be an absolute path to a trusted_root.json";
-			if (!abs_path(value) || set_str(&c->sigstore_root, value))
-				goto bad;
-		} else if (!strcmp(key, "sigstore_identity")) {
-			why = "sigstore_identity must be a certificate SAN (email or URI)";
-			if (!*value || set_str(&c->sigstore_identity, value))
-				goto bad;
-		} else if (!strcmp(key, "sigstore_issuer")) {
-			why = "sigstore_issuer must be an OIDC issuer URL";
-			if (!*value || set_str(&c->sigstore_issuer, value))
-				goto bad;
-		} else if (!strcmp(key, "clock_skew")) {
-			why = "clock_skew must be seconds from 0 to 86400";
-			if (!parse_long(value, 0, 86400, &n))
-				goto bad;
-			c->clock_skew = n;
-		} else {
-			goto bad;
-		}
-		return 1;
+	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (strcmp(section, k->section))
+			continue;
+		why = "unknown key";
+		if (strcmp(key, k->key))
+			continue;
+		if (k->parse(k, p->cfg, value))
+			return 1;
+		snprintf(must, sizeof(must), "%s must be %s", k->key, k->meaning);
+		why = must;
+		break;
 	}
 	if (!strcmp(section, "models")) {
-		struct vouch_binding *m;
-
+		if (add_binding(p, key, value))
+			return 1;
 		why = "a [models] entry must be an absolute path glob = model name[, name...]";
-		if (!abs_path(key) || !*value)
-			goto bad;
-		m = realloc(c->models, (c->nmodels + 1) * sizeof(*m));
-		if (!m)
-			goto bad;
-		c->models = m;
-		m = &c->models[c->nmodels];
-		memset(m, 0, sizeof(*m));
-		m->glob = strdup(key);
-		m->line = p->line;
-		c->nmodels++;
-		if (!m->glob || add_split(&m->names, &m->nnames, value, ',', false) || !m->nnames)
-			goto bad;
-		return 1;
 	}
-	why = section[0] ? "unknown section" : "a key outside any [section]";
-bad:
+	/* The value as typed (escaped, cut): the line may hold a typo the
+	 * user cannot see. */
 	p->failed = true;
 	p->fail_line = p->line;
-	verr(p->err, p->errlen, -EINVAL, "%s:%d: %s%s%s%s", p->path, p->line,
-	     section[0] ? "[" : "", section, section[0] ? "] " : "", key);
-	{
-		size_t l = p->err ? strlen(p->err) : 0;
-		if (p->err && l < p->errlen)
-			snprintf(p->err + l, p->errlen - l, " (%s)", why);
-	}
+	verr(p->err, p->errlen, -EINVAL, "%s:%d: %s%s%s%s = \"%s\" (%s)", p->path, p->line,
+	     section[0] ? "[" : "", section, section[0] ? "] " : "", key,
+	     vouch_escape(value, shown, sizeof(shown)), why);
 	return 0;
 }
 

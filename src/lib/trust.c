@@ -722,7 +722,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 	pae = vouch_dsse_pae(b->payload_type, b->payload, b->payload_len, &paelen);
 	if (!strcmp(b->st.predicate_type, VOUCH_PRED_V01))
 		pae02 = vouch_dsse_pae_v02(b->payload_type, b->payload, b->payload_len, &pae02len);
-	/* A bundle holds at most 64 signatures (vouch_cosignatures_load). */
+	/* A bundle holds at most VOUCH_SIGNERS_MAX signatures (vouch_cosignatures_load). */
 	signers = calloc(b->nsigs ? b->nsigs : 1, sizeof(*signers));
 	if (!pae || !signers) {
 		auth->cause = VOUCH_CAUSE_IO_ERROR;

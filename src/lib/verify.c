@@ -29,7 +29,7 @@
 #define VCACHE_MAX     65536      /* verdicts kept before the table is pruned */
 #define BCACHE_MAX     1024       /* authenticated bundles kept */
 /* Cosignature files looked at for a signature's identity; a model has a
- * handful (the loader counts at most 64 signatures). */
+ * handful (the loader counts at most VOUCH_SIGNERS_MAX signatures). */
 #define COSIG_ENTRIES_MAX 1024
 
 struct ventry {

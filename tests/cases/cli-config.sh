@@ -45,9 +45,14 @@ bad 1 'mode.*(unknown section|no section|outside)'
 ok "unknown key and unknown section name file and line"
 
 conf "[vouch]\ntrust = $TMPDIR/trust\nmode = permissive\n"
-bad 3 'mode.*enforce or audit'
+bad 3 'mode = "permissive" \(mode must be enforce or audit\)'
 conf "[vouch]\ntrust = $TMPDIR/trust\nmode = Enforce\n"
-bad 3 'mode'
+bad 3 'mode = "Enforce"'
+conf "[vouch]\ntrust = $TMPDIR/trust\nthreshold = 65\n"
+bad 3 'threshold = "65" \(threshold must be an integer from 1 to 64\)'
+conf "[vouch]\ntrust = $TMPDIR/trust\nmode = enforce\033[8m\n"
+bad 3 'mode = "enforce\\+x1b\[8m"'
+ok "a bad value is shown as typed (escaped): the typo a user cannot see"
 conf "[vouch]\ntrust = $TMPDIR/trust\nmode =\n"
 bad 3 'mode'
 conf "[vouch]\ntrust = $TMPDIR/trust\nthreshold = many\n"
