@@ -452,7 +452,7 @@ void vouch_bundle_free(struct vouch_bundle *b)
 
 /* The bundle versions Sigstore clients define, and nothing else: the
  * version decides which log evidence a keyless bundle must carry
- * (interop_sigstore.c), so an unknown label is not read as a known one. */
+ * (sigstore.c), so an unknown label is not read as a known one. */
 static bool media_known(const char *media)
 {
 	static const char *const known[] = {

@@ -40,7 +40,7 @@
  * that differ only beyond it count as one signer, never as two. */
 #define INTEROP_ID_MAX        256
 
-struct vouch_sigstore_root;     /* parsed trusted_root.json (interop_sigstore.c) */
+struct vouch_sigstore_root;     /* parsed trusted_root.json (sigstore.c) */
 
 /* One --ca file: its certificates, to tell which file a chain ended at (its
  * window, roles and threshold slot are the caller's, by index). */
@@ -155,7 +155,8 @@ enum vouch_cause vouch_interop_authenticate(const json_t *bundle,
 					    struct vouch_key **key, int64_t *signed_time,
 					    char *err, size_t errlen);
 
-/* ---- shared between interop.c and interop_sigstore.c ---- */
+/* ---- x509.c: shared by x509_chain.c and sigstore.c (neither calls the other
+ * but for x509_chain.c dispatching keyless bundles to sigstore.c) ---- */
 
 /* Decode a JSON base64 string of at most max decoded bytes (NULL if absent,
  * not a string, too long or not base64). */

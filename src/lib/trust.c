@@ -592,7 +592,7 @@ static void lower_copy(char *dst, size_t dl, const char *prefix, const char *src
 			dst[i] = (char)(dst[i] - 'A' + 'a');
 }
 
-/* A certificate-chain or Sigstore signer (interop.c authenticates the
+/* A certificate-chain or Sigstore signer (x509_chain.c or sigstore.c authenticates the
  * certificate and says who it is; the DSSE check is the same as for keys).
  * Fills *out with what counts as one signer for the threshold: the identity
  * the path actually taken established (a Sigstore identity, or the identity

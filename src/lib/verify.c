@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * verify.c - the one place where vouch decides.  vouch_verify_fd() (vouchfs,
- * the shim) and vouch_verify_tree() (the CLI) share the same steps:
- *   find the governing signature -> authenticate it (trust.c) -> policy
- *   (expiry, name binding, rollback) -> plan what to hash for the file from
- *   the manifest -> hash -> compare.
+ * verify.c - the one place where vouch decides for an open file: discovery of
+ * the governing signature, the caches (authenticated bundles, verdicts) and
+ * the fd entry point vouch_verify_open().  Its steps, shared with
+ * vouch_verify_tree() (tree.c, the CLI):
+ *   find the governing signature -> authenticate it (trust.c: signers,
+ *   windows, the bundle's times) -> policy (policy.c: name binding,
+ *   rollback) -> plan what to hash for the file from the manifest
+ *   (policy.c) -> hash -> compare.  The context's life cycle is ctx.c's.
  * Locking: ctx->rw is held for reading by every verification and for writing
  * by reload/flush, so cached bundles and trust never change under a reader.
  * ctx->mu guards the caches' tables; hashing runs with no mutex held.
@@ -146,356 +149,6 @@ static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
 	       a->ddev == b->ddev && a->dino == b->dino &&
 	       ts_eq(a->dmtime, b->dmtime) && ts_eq(a->dctime, b->dctime) &&
 	       a->dentries == b->dentries;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Context                                                                   */
-
-/* Authenticated bundles depend on the trust: a reload drops them all. */
-static void bcache_clear(struct vouch_ctx *ctx)
-{
-	for (int i = 0; i < 2; i++) {
-		struct bentry **list = i ? &ctx->bspill : &ctx->bcache;
-
-		while (*list) {
-			struct bentry *e = *list;
-			*list = e->next;
-			vouch_auth_clear(&e->auth);
-			free(e);
-		}
-	}
-	ctx->nbundles = 0;
-}
-
-static void caches_clear(struct vouch_ctx *ctx)
-{
-	caches_prune(ctx);
-	bcache_clear(ctx);
-}
-
-/* The receipt store and the digest of the trust just loaded (receipt.c);
- * made whatever cfg.receipts says, so that a reload may turn them on. */
-static int receipts_init(struct vouch_ctx *ctx)
-{
-	ctx->receipts = vouch_receipts_new();
-	if (!ctx->receipts)
-		return -ENOMEM;
-	vouch_receipt_trust_digest(&ctx->cfg, ctx->trust, ctx->receipt_trust);
-	return 0;
-}
-
-/* Fewer usable keys than the threshold (revocations): nothing verifies. */
-static void too_few_keys(struct vouch_ctx *ctx, size_t nkeys, unsigned threshold)
-{
-	if (nkeys < threshold)
-		vouch_audit_msg(ctx->audit, LOG_ALERT, "fewer usable trusted keys (%zu) than the threshold "
-				"(%u): every protected file is denied", nkeys, threshold);
-}
-
-int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *err, size_t errlen)
-{
-	struct vouch_ctx *ctx = calloc(1, sizeof(*ctx));
-	pthread_rwlockattr_t ra;
-	int ret;
-
-	if (!ctx)
-		return -ENOMEM;
-	ctx->vcache = calloc(VCACHE_BUCKETS, sizeof(*ctx->vcache));
-	if (!ctx->vcache || vouch_config_copy(&ctx->cfg, cfg)) {
-		free(ctx->vcache);
-		free(ctx);
-		return -ENOMEM;
-	}
-	/* Writers (SIGHUP) must not starve behind a steady stream of opens. */
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&ctx->rw, &ra);
-	pthread_rwlockattr_destroy(&ra);
-	pthread_mutex_init(&ctx->mu, NULL);
-	pthread_cond_init(&ctx->done, NULL);
-	pthread_mutex_init(&ctx->state_mu, NULL);
-	ret = vouch_config_validate(&ctx->cfg, err, errlen);
-	if (!ret)
-		ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
-	if (!ret)
-		ret = vouch_trust_load(&ctx->cfg, &ctx->trust, err, errlen);
-	if (!ret)
-		ret = receipts_init(ctx);
-	if (ret) {
-		vouch_ctx_free(ctx);
-		return ret;
-	}
-	too_few_keys(ctx, ctx->trust->nkeys, ctx->cfg.threshold);
-	*out = ctx;
-	return 0;
-}
-
-void vouch_ctx_free(struct vouch_ctx *ctx)
-{
-	if (!ctx)
-		return;
-	caches_clear(ctx);
-	free(ctx->vcache);
-	vouch_trust_free(ctx->trust);
-	vouch_receipts_free(ctx->receipts);
-	vouch_audit_free(ctx->audit);
-	vouch_config_clear(&ctx->cfg);
-	pthread_rwlock_destroy(&ctx->rw);
-	pthread_mutex_destroy(&ctx->mu);
-	pthread_cond_destroy(&ctx->done);
-	pthread_mutex_destroy(&ctx->state_mu);
-	free(ctx);
-}
-
-int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char *err, size_t errlen)
-{
-	struct vouch_config copy;
-	struct vouch_trust *t = NULL;
-	uint8_t rtrust[32];
-	size_t revoked = 0, nkeys;
-	unsigned threshold;
-	bool emptied;
-	int ret;
-
-	/* Build the new trust completely before touching the old: a bad key
-	 * file or config leaves the old policy in force. */
-	if (vouch_config_copy(&copy, cfg))
-		return -ENOMEM;
-	ret = vouch_config_validate(&copy, err, errlen);
-	if (!ret)
-		ret = vouch_trust_load(&copy, &t, err, errlen);
-	emptied = ret == -ENOKEY;
-	if (emptied) {
-		/* Keys were removed until none are left, or too few for the
-		 * threshold: refusing the reload would keep trusting the removed
-		 * keys.  Apply it as a trust in which nothing verifies (this alert
-		 * says why; too_few_keys below would only repeat it). */
-		vouch_audit_msg(ctx->audit, LOG_ALERT, "%s: applied; every protected file is denied",
-				err ? err : "");
-		t = calloc(1, sizeof(*t));
-		ret = t ? 0 : -ENOMEM;
-	}
-	if (ret) {
-		vouch_config_clear(&copy);
-		vouch_audit_msg(ctx->audit, LOG_ERR, "reload refused, old trust stays in force: %s",
-				err ? err : "");
-		return ret;
-	}
-	for (size_t i = 0; i < t->n; i++)
-		revoked += t->v[i].revoked;
-	nkeys = t->nkeys;
-	threshold = copy.threshold;
-	/* Outside the lock: it may read the Sigstore root. */
-	vouch_receipt_trust_digest(&copy, t, rtrust);
-	pthread_rwlock_wrlock(&ctx->rw);
-	vouch_trust_free(ctx->trust);
-	ctx->trust = t;
-	memcpy(ctx->receipt_trust, rtrust, sizeof(rtrust));
-	copy.audit_log = ctx->cfg.audit_log ? strdup(ctx->cfg.audit_log) : NULL; /* sink stays open */
-	vouch_config_clear(&ctx->cfg);
-	ctx->cfg = copy;
-	pthread_mutex_lock(&ctx->mu);
-	/* Verdicts stay, marked by the generation as decided under the old
-	 * trust: the next open of each file decides again under the new one,
-	 * but keeps what its bytes showed (no file is hashed again because of
-	 * a reload; a file's or a signature's change still shows in its
-	 * identity). */
-	bcache_clear(ctx);
-	ctx->generation++;
-	pthread_mutex_unlock(&ctx->mu);
-	pthread_rwlock_unlock(&ctx->rw);
-	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
-			"every verdict is decided again at its next open (content results kept)",
-			nkeys, revoked, threshold);
-	if (!emptied)
-		too_few_keys(ctx, nkeys, threshold);
-	return 0;
-}
-
-void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vouch_audit_msg(ctx->audit, priority, "%s", msg);
-}
-
-void vouch_ctx_drain(struct vouch_ctx *ctx, int timeout_ms)
-{
-	vouch_audit_drain(ctx->audit, timeout_ms);
-}
-
-const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx)
-{
-	return &ctx->cfg;
-}
-
-void vouch_ctx_flush(struct vouch_ctx *ctx)
-{
-	pthread_rwlock_wrlock(&ctx->rw);
-	pthread_mutex_lock(&ctx->mu);
-	caches_clear(ctx);
-	ctx->generation++;
-	pthread_mutex_unlock(&ctx->mu);
-	pthread_rwlock_unlock(&ctx->rw);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Policy                                                                    */
-
-const char *vouch_model_name(const struct vouch_bundle *b)
-{
-	return b->st.meta.present ? b->st.meta.name : b->st.subject_name;
-}
-
-enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bundle *b,
-				    const char *fullpath, const char *expect_name,
-				    char *detail, size_t dl)
-{
-	const struct vouch_config *c = &ctx->cfg;
-	const struct vouch_meta *m = &b->st.meta;
-	const char *name = vouch_model_name(b);
-	bool bound = false;
-
-	/* The bundle's times are a trust rule (vouch_rule_bundle_time), decided
-	 * with its signers by vouch_authenticate. */
-	if (expect_name && strcmp(expect_name, name)) {
-		verr(detail, dl, 0, "signed for model %s, expected %s", name, expect_name);
-		return VOUCH_CAUSE_NAME_MISMATCH;
-	}
-	for (size_t i = 0; fullpath && i < c->nmodels; i++) {
-		const struct vouch_binding *bind = &c->models[i];
-
-		/* The glob may name the model directory or any file below it. */
-		if (fnmatch(bind->glob, fullpath, FNM_PATHNAME) &&
-		    fnmatch(bind->glob, fullpath, FNM_PATHNAME | FNM_LEADING_DIR))
-			continue;
-		bound = true;
-		for (size_t k = 0; k < bind->nnames; k++)
-			if (!fnmatch(bind->names[k], name, 0))
-				goto next;
-		verr(detail, dl, 0, "model %s may not be served at %s ([models] %s)", name, fullpath,
-		     bind->glob);
-		return VOUCH_CAUSE_NAME_MISMATCH;
-next:
-		;
-	}
-	if (fullpath && c->require_binding && !bound) {
-		verr(detail, dl, 0, "no [models] entry covers %s (require_binding = yes)", fullpath);
-		return VOUCH_CAUSE_NAME_MISMATCH;
-	}
-	/* Checked before hashing: replaying an old version costs nothing to refuse. */
-	return vouch_state_check(ctx, name, m->version, detail, dl);
-}
-
-enum vouch_cause vouch_accept(struct vouch_ctx *ctx, const struct vouch_bundle *b, bool *raised,
-			      char *detail, size_t dl)
-{
-	int ret;
-
-	*raised = false;
-	/* Checked again at acceptance: another open may have raised the mark
-	 * while this one hashed (the check before hashing saw the old mark).
-	 * A front end that may not write the marks compares only. */
-	if (ctx->cfg.state_readonly)
-		return vouch_state_check(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
-	ret = vouch_state_raise(ctx, vouch_model_name(b), b->st.meta.version, detail, dl);
-	*raised = ret > 0;
-	if (ret == -ESTALE)
-		return VOUCH_CAUSE_ROLLBACK;
-	return ret < 0 ? VOUCH_CAUSE_IO_ERROR : VOUCH_CAUSE_OK;
-}
-
-int vouch_config_validate(const struct vouch_config *cfg, char *err, size_t errlen)
-{
-	/* A binding outside every protected root could never apply: a typo. */
-	for (size_t i = 0; cfg->nprotect && i < cfg->nmodels; i++) {
-		bool inside = false;
-
-		for (size_t r = 0; r < cfg->nprotect && !inside; r++) {
-			size_t n = strlen(cfg->protect[r]);
-			while (n > 1 && cfg->protect[r][n - 1] == '/')
-				n--;
-			inside = !strncmp(cfg->models[i].glob, cfg->protect[r], n) &&
-				 (cfg->models[i].glob[n] == '/' || cfg->models[i].glob[n] == '\0');
-		}
-		if (!inside)
-			return verr(err, errlen, -EINVAL, "%s:%d: [models] %s is outside every protected root",
-				    cfg->path ? cfg->path : "config", cfg->models[i].line, cfg->models[i].glob);
-	}
-	return vouch_state_dir_check(cfg, err, errlen);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Per-file plan and comparison (shared by the fd and tree paths)           */
-
-enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name, uint64_t size,
-				 const struct vouch_resource *const **res, size_t *nres,
-				 char *detail, size_t dl)
-{
-	const struct vouch_statement *st = &b->st;
-	const struct vouch_file_meta *fm = vouch_meta_find(&st->meta, name);
-	bool sharded = !strcmp(st->method, "shards");
-	size_t n = vouch_bundle_find(b, name, res);
-
-	*nres = n;
-	if (st->meta.present && st->meta.files) {
-		if (!fm) {
-			verr(detail, dl, 0, "not in the signed file list");
-			return VOUCH_CAUSE_NOT_IN_MANIFEST;
-		}
-		/* Sizes are known before hashing: a truncated or extended file
-		 * costs nothing to reject. */
-		if (fm->size != size) {
-			verr(detail, dl, 0, "size %" PRIu64 ", signed %" PRIu64, size, fm->size);
-			return VOUCH_CAUSE_SIZE_MISMATCH;
-		}
-	}
-	if (n == 0) {
-		/* shards list no empty file: allowed if the metadata records it (or
-		 * the signer was the reference tool, whose verifier allows it). */
-		if (sharded && size == 0)
-			return VOUCH_CAUSE_OK;
-		verr(detail, dl, 0, "not in the signed manifest");
-		return VOUCH_CAUSE_NOT_IN_MANIFEST;
-	}
-	if (sharded && (*res)[n - 1]->end != size) {
-		verr(detail, dl, 0, "size %" PRIu64 ", signed %" PRIu64, size, (*res)[n - 1]->end);
-		return VOUCH_CAUSE_SIZE_MISMATCH;
-	}
-	return VOUCH_CAUSE_OK;
-}
-
-enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, size_t nres,
-				    const struct vouch_hash_job *jobs, size_t njobs,
-				    char *detail, size_t dl)
-{
-	if (njobs != nres) {
-		verr(detail, dl, 0, "size differs from the signed shards");
-		return VOUCH_CAUSE_SIZE_MISMATCH;
-	}
-	for (size_t i = 0; i < njobs; i++) {
-		if (jobs[i].rc == -ERANGE) {
-			verr(detail, dl, 0, "file shrank while being verified");
-			return VOUCH_CAUSE_SIZE_MISMATCH;
-		}
-		if (jobs[i].rc) {
-			verr(detail, dl, 0, "read error: %s", strerror(-jobs[i].rc));
-			return VOUCH_CAUSE_IO_ERROR;
-		}
-		if (memcmp(jobs[i].digest, res[i]->digest, 32)) {
-			if (res[i]->sharded)
-				verr(detail, dl, 0, "bytes %" PRIu64 "-%" PRIu64 " differ from the signed digest",
-				     res[i]->start, res[i]->end);
-			else
-				verr(detail, dl, 0, "content differs from the signed digest");
-			return VOUCH_CAUSE_HASH_MISMATCH;
-		}
-	}
-	return VOUCH_CAUSE_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1443,6 +1096,45 @@ restart_locked:
 	free(rcpt);
 	rcpt = NULL;
 	goto again;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cache upkeep (ctx.c calls these under rw held for writing)               */
+
+/* Authenticated bundles depend on the trust: a reload drops them all. */
+void vouch_bcache_clear(struct vouch_ctx *ctx)
+{
+	for (int i = 0; i < 2; i++) {
+		struct bentry **list = i ? &ctx->bspill : &ctx->bcache;
+
+		while (*list) {
+			struct bentry *e = *list;
+			*list = e->next;
+			vouch_auth_clear(&e->auth);
+			free(e);
+		}
+	}
+	ctx->nbundles = 0;
+}
+
+int vouch_caches_init(struct vouch_ctx *ctx)
+{
+	ctx->vcache = calloc(VCACHE_BUCKETS, sizeof(*ctx->vcache));
+	return ctx->vcache ? 0 : -ENOMEM;
+}
+
+void vouch_caches_free(struct vouch_ctx *ctx)
+{
+	if (ctx->vcache)
+		vouch_caches_clear(ctx);
+	free(ctx->vcache);
+	ctx->vcache = NULL;
+}
+
+void vouch_caches_clear(struct vouch_ctx *ctx)
+{
+	caches_prune(ctx);
+	vouch_bcache_clear(ctx);
 }
 
 void caches_prune(struct vouch_ctx *ctx)

@@ -138,6 +138,14 @@ int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errl
 
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms);
+/* Cache upkeep (verify.c).  init/free: the tables of a new context, of one
+ * no thread uses any more.  The rest with ctx->rw held for writing and
+ * ctx->mu held: drop the authenticated bundles (they depend on the trust);
+ * drop every verdict too; prune the verdict table. */
+int  vouch_caches_init(struct vouch_ctx *ctx);
+void vouch_caches_free(struct vouch_ctx *ctx);
+void vouch_bcache_clear(struct vouch_ctx *ctx);
+void vouch_caches_clear(struct vouch_ctx *ctx);
 void caches_prune(struct vouch_ctx *ctx);
 
 /* ---- names (name.c) ---- */

@@ -45,6 +45,22 @@ bool vouch_key_verify(const struct vouch_key *k, const uint8_t *msg, size_t len,
 		      const uint8_t *sig, size_t siglen, const EVP_MD *hash_override);
 /* PEM of the key (canonical SPKI), malloc'd. */
 char *vouch_key_pem(const struct vouch_key *k);
+/* The digest an ECDSA key of this kind signs with (NULL for Ed25519). */
+const EVP_MD *vouch_key_md(enum vouch_key_kind kind);
+
+/* ---- secret-key files (keyfile.c) ---- */
+/* Read a secret-key file (regular, not a link, at most 64 KiB) into sodium
+ * memory, NUL-terminated; free with sodium_free.  0 or -errno (-EINVAL:
+ * not a regular file). */
+int vouch_sk_read(const char *path, char **buf, size_t *len);
+/* Is text vouch's own armored secret key (else: a PEM OpenSSL may read)? */
+bool vouch_sk_armored(const char *text);
+/* Open vouch's secret-key file text (asking pp for the passphrase when it
+ * is sealed): *seed is the 32-byte Ed25519 seed in sodium memory (free with
+ * sodium_free), checked against the public key the file holds.  0, or
+ * -errno with err naming path and the cause. */
+int vouch_sk_open(const char *path, const char *text, size_t len,
+		  const struct vouch_passphrase *pp, uint8_t **seed, char *err, size_t errlen);
 
 /* A signer: sign(msg) -> sig, with its public key.  Backends: Ed25519 secret
  * in sodium memory, an OpenSSL EVP_PKEY (EC PEM, PKCS#11), an external

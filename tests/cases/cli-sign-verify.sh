@@ -133,17 +133,17 @@ expect_rc 2 "$VOUCH" sign -k k.key --shard-size 100 sharded
 expect_rc 2 "$VOUCH" sign -k k.key --shard-size abc sharded
 ok "shards, --shard-size 4096"
 
-# ---- expiry ----
+# ---- expiry (a property of the signature: reported on the .sig, like a key window) ----
 mkdir exp; printf 'w' >exp/w.bin
 expect_rc 0 env SOURCE_DATE_EPOCH=1577836800 "$VOUCH" sign -k k.key --expires 2021-01-01T00:00:00Z exp
-expect_cause 1 exp expired "$VOUCH" verify -p k.pub exp
+expect_cause 1 exp/model.sig expired "$VOUCH" verify -p k.pub exp
 expect_rc 0 "$VOUCH" inspect exp/model.sig
 expect_out '^expires: +2021-01-01T00:00:00Z'
 expect_rc 0 "$VOUCH" sign -k k.key --expires 2099-01-01T00:00:00+02:00 exp
 expect_rc 0 "$VOUCH" verify -p k.pub exp
 # Signed in the future (beyond the clock skew): refused too.
 expect_rc 0 env SOURCE_DATE_EPOCH=4102444800 "$VOUCH" sign -k k.key exp
-expect_cause 1 exp expired "$VOUCH" verify -p k.pub exp
+expect_cause 1 exp/model.sig expired "$VOUCH" verify -p k.pub exp
 expect_rc 0 "$VOUCH" sign -k k.key exp
 expect_rc 2 "$VOUCH" sign -k k.key --expires 'next tuesday' exp
 expect_rc 2 "$VOUCH" sign -k k.key --expires 2025-01-01T00:00:00Z exp   # before signed_at

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * interop_sigstore.c - Sigstore keyless bundles (docs/format.md, "Sigstore
+ * sigstore.c - Sigstore keyless bundles (docs/format.md, "Sigstore
  * keyless" and "Timestamps"), verified offline against a trusted_root.json
  * the user supplies.
  *
