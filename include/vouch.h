@@ -436,6 +436,17 @@ int  vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg,
 const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx);
 /* Drop all cached verdicts and authenticated bundles. */
 void vouch_ctx_flush(struct vouch_ctx *ctx);
+
+/* What the caches hold and have done, read at one moment (for a daemon's
+ * log line or its metrics). */
+struct vouch_stats {
+	uint64_t cache_hits;        /* opens answered from the verdict cache */
+	uint64_t generation;        /* trust generations: +1 per reload or flush */
+	uint64_t marks_raised;      /* anti-rollback marks this context raised */
+	size_t   verdicts;          /* verdicts cached */
+	size_t   bundles;           /* authenticated signatures cached */
+};
+void vouch_ctx_stats(struct vouch_ctx *ctx, struct vouch_stats *out);
 /* A message (not a verification) to the context's audit sink: syslog, and the
  * JSON log if configured.  priority: a syslog level, e.g. LOG_ERR. */
 void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)

@@ -176,6 +176,19 @@ const struct vouch_config *vouch_ctx_config(const struct vouch_ctx *ctx)
 	return &ctx->cfg;
 }
 
+void vouch_ctx_stats(struct vouch_ctx *ctx, struct vouch_stats *out)
+{
+	pthread_mutex_lock(&ctx->mu);
+	*out = (struct vouch_stats){
+		.cache_hits = ctx->hits,
+		.generation = ctx->generation,
+		.marks_raised = ctx->epoch,
+		.verdicts = ctx->nverdicts,
+		.bundles = ctx->nbundles,
+	};
+	pthread_mutex_unlock(&ctx->mu);
+}
+
 void vouch_ctx_flush(struct vouch_ctx *ctx)
 {
 	pthread_rwlock_wrlock(&ctx->rw);

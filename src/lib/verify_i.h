@@ -97,7 +97,7 @@ struct vouch_ctx {
 	size_t nbundles;
 	uint64_t generation;             /* trust reloads (changed under rw held for writing) */
 	uint64_t epoch;                  /* anti-rollback marks raised (under mu) */
-	uint64_t hits;
+	uint64_t hits;                   /* verdict cache hits (under mu; vouch_ctx_stats) */
 	/* Receipts (receipt.c; used only with cfg.receipts): the store, and the
 	 * digest of the trust in force (set with it, under rw held for writing). */
 	struct vouch_receipts *receipts;
