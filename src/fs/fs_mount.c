@@ -18,6 +18,11 @@
  *    fails on a dead instance, while mount(2) stacks on top of it.
  *  - A clean stop removes every fuse.vouchfs layer and the pin; a crash
  *    removes nothing (fail closed).
+ *  - Without root there is no mount(2): fusermount3 mounts and unmounts.
+ *
+ * Layer: the mount table, below vouchfs.c and above fs_ops.c.  Calls
+ * fs_ops.c (only its vouchfs_ops table, handed to fuse_session_new() with
+ * struct vouchfs as the session's userdata) and fs_log.c, never vouchfs.c.
  */
 #include "vouchfs_i.h"
 
@@ -148,8 +153,9 @@ fail:
 }
 
 /* First start: bind the source on pin, private at once, then read-only. */
-static int make_pin(const char *source, const char *pin, char *msg, size_t msglen)
+static int make_pin(const struct vouchfs *fs, const char *pin, char *msg, size_t msglen)
 {
+	const char *source = fs->source;
 	char type[64];
 	unsigned minor;
 	int ret;
@@ -184,7 +190,7 @@ static int make_pin(const char *source, const char *pin, char *msg, size_t msgle
 	/* vouchfs only reads; device nodes and setuid bits mean nothing here. */
 	if (mount(NULL, pin, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NODEV | MS_NOSUID,
 		  NULL) != 0)
-		vouchfs_log("%s: cannot make the pin read-only: %s", pin, strerror(errno));
+		vouchfs_log(fs, "%s: cannot make the pin read-only: %s", pin, strerror(errno));
 	return 0;
 }
 
@@ -205,7 +211,7 @@ int vouchfs_pin_source(struct vouchfs *fs, char *msg, size_t msglen)
 	}
 	/* A pin left by a previous instance means a restart: serve from it. */
 	if (ret == 0 || strncmp(type, "fuse", 4) == 0) {
-		ret = make_pin(fs->source, pin, msg, msglen);
+		ret = make_pin(fs, pin, msg, msglen);
 		if (ret < 0)
 			goto fail;
 	}
@@ -222,7 +228,88 @@ fail:
 	return ret;
 }
 
-int vouchfs_mount_raw(struct vouchfs *fs, char *msg, size_t msglen)
+bool vouchfs_allow_other(const struct vouchfs *fs)
+{
+	return fs->opt_allow_other || fs->cfg.allow_other;
+}
+
+/* As root: the session takes its options here, the kernel in mount(2). */
+static struct fuse_session *new_session(struct vouchfs *fs)
+{
+	char maxread[32];
+	const char *argv[4];
+	struct fuse_session *se;
+	struct fuse_args args;
+	int argc = 0;
+
+	/* max_read here and conn->max_read in init() must agree. */
+	snprintf(maxread, sizeof(maxread), "max_read=%u", VOUCHFS_MAX_READ);
+	argv[argc++] = "vouchfs";
+	argv[argc++] = "-o";
+	argv[argc++] = maxread;
+	if (fs->debug)
+		argv[argc++] = "-d";
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, (char **)argv);
+	se = fuse_session_new(&args, &vouchfs_ops, sizeof(vouchfs_ops), fs);
+	fuse_opt_free_args(&args);      /* option parsing may have copied them */
+	return se;
+}
+
+static bool fuse_conf_user_allow_other(void)
+{
+	FILE *f = fopen("/etc/fuse.conf", "re");
+	char line[256];
+	bool yes = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *s = line + strspn(line, " \t");
+		if (!strncmp(s, "user_allow_other", 16) && strchr(" \t\r\n", s[16]))
+			yes = true;
+	}
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Without root there is no mount(2): fusermount3 mounts (no stacking on a
+ * dead instance, so no in-place restart; docs/vouchfs.md). */
+static struct fuse_session *new_session_fusermount(struct vouchfs *fs)
+{
+	char opts[PATH_MAX + 128];
+	const char *argv[4] = { "vouchfs", "-o", opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, (char **)argv);
+	struct fuse_session *se;
+
+	/* fusermount3 takes allow_other from a user only with user_allow_other
+	 * in /etc/fuse.conf: the default (allow_other = yes) yields there, an
+	 * explicit -o allow_other does not. */
+	if (!fs->opt_allow_other && fs->cfg.allow_other && !fuse_conf_user_allow_other()) {
+		vouchfs_log(fs, "not root and no user_allow_other in /etc/fuse.conf: serving uid %u "
+			    "only (allow_other needs it without root)", (unsigned)getuid());
+		fs->cfg.allow_other = false;
+	}
+	snprintf(opts, sizeof(opts),
+		 "max_read=%u,ro,default_permissions,subtype=vouchfs%s%s",
+		 VOUCHFS_MAX_READ, vouchfs_allow_other(fs) ? ",allow_other" : "",
+		 fs->debug ? ",debug" : "");
+	if (fs->debug) {
+		argv[3] = "-d";
+		args.argc = 4;
+	}
+	se = fuse_session_new(&args, &vouchfs_ops, sizeof(vouchfs_ops), fs);
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+int vouchfs_session_new(struct vouchfs *fs)
+{
+	fs->se = fs->root ? new_session(fs) : new_session_fusermount(fs);
+	return fs->se ? 0 : -1;
+}
+
+/* Mount fuse.vouchfs on fs->mountpoint with mount(2) and hand the session
+ * /dev/fd/N, so that a restart can stack on a dead instance. */
+static int mount_raw(struct vouchfs *fs, char *msg, size_t msglen)
 {
 	char opts[256], devpath[32];
 	struct stat st;
@@ -244,7 +331,7 @@ int vouchfs_mount_raw(struct vouchfs *fs, char *msg, size_t msglen)
 		       "default_permissions%s",
 		       fs->devfd, (unsigned)(st.st_mode & S_IFMT), (unsigned)geteuid(),
 		       (unsigned)getegid(), VOUCHFS_MAX_READ,
-		       fs->opt_allow_other || fs->cfg.allow_other ? ",allow_other" : "");
+		       vouchfs_allow_other(fs) ? ",allow_other" : "");
 	if (ret < 0 || (size_t)ret >= sizeof(opts))
 		return -EINVAL;
 	/* MS_RDONLY: the VFS refuses writes before they reach us. */
@@ -265,27 +352,54 @@ int vouchfs_mount_raw(struct vouchfs *fs, char *msg, size_t msglen)
 	return 0;
 }
 
-void vouchfs_set_readahead(const char *mountpoint, unsigned kb)
+int vouchfs_session_mount(struct vouchfs *fs, char *msg, size_t msglen)
+{
+	if (fs->root)
+		return mount_raw(fs, msg, msglen);
+	return fuse_session_mount(fs->se, fs->mountpoint) ? -EIO : 0;
+}
+
+void vouchfs_session_unmount(struct vouchfs *fs)
+{
+	char msg[1024] = "";
+
+	if (fs->raw_mount) {
+		if (vouchfs_unmount_all(fs, fs->mountpoint, msg, sizeof(msg)) < 0)
+			vouchfs_log(fs, "%s", msg);
+	} else {
+		fuse_session_unmount(fs->se);
+	}
+}
+
+void vouchfs_set_readahead(const struct vouchfs *fs, unsigned kb)
 {
 	char type[64], path[96];
 	unsigned minor;
 	FILE *f;
+	int ret;
 
-	if (mount_top(mountpoint, type, sizeof(type), &minor) != 1 ||
+	if (mount_top(fs->mountpoint, type, sizeof(type), &minor) != 1 ||
 	    strcmp(type, VOUCHFS_FSTYPE) != 0)
 		return;
 	/* The kernel's INIT only lowers readahead; without this the kernel
 	 * sends 128 KiB reads whatever max_read says. */
 	snprintf(path, sizeof(path), "/sys/class/bdi/0:%u/read_ahead_kb", minor);
 	f = fopen(path, "we");
-	if (!f || fprintf(f, "%u\n", kb) < 0 || fclose(f) != 0) {
-		vouchfs_log("%s: cannot set readahead (%s); reads stay small", path,
-			    strerror(errno));
-		return;
+	if (!f) {
+		ret = -errno;
+	} else {
+		/* Closed whether or not the write failed. */
+		ret = fprintf(f, "%u\n", kb) < 0 ? -errno : 0;
+		if (fclose(f) != 0 && ret == 0)
+			ret = -errno;
 	}
+	if (ret < 0)
+		vouchfs_log(fs, "%s: cannot set readahead (%s); reads stay small", path,
+			    strerror(-ret));
 }
 
-int vouchfs_unmount_all(const char *mountpoint, char *msg, size_t msglen)
+int vouchfs_unmount_all(const struct vouchfs *fs, const char *mountpoint, char *msg,
+			size_t msglen)
 {
 	char type[64], *pin;
 	unsigned minor;
@@ -321,7 +435,7 @@ int vouchfs_unmount_all(const char *mountpoint, char *msg, size_t msglen)
 		}
 	}
 	if (rmdir(pin) != 0 && errno != ENOENT)
-		vouchfs_log("rmdir %s: %s", pin, strerror(errno));
+		vouchfs_log(fs, "rmdir %s: %s", pin, strerror(errno));
 	free(pin);
 	return layers;
 }

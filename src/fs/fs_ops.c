@@ -31,6 +31,11 @@
  * (allow_symlinks) is a regular file with its target's bytes, verified
  * under the link's own name; any other link is an empty regular file whose
  * open is denied as `symlink` (attr_of, vouchfs_open).
+ *
+ * Layer: the operations, below vouchfs.c and fs_mount.c.  Calls fs_log.c
+ * only; reaches vouchfs.c only through fs->ready (init).  Its state (node
+ * table, read buffers, counters) is in struct vouchfs, reached through
+ * fuse_req_userdata() in every operation and passed to every helper.
  */
 #include "vouchfs_i.h"
 
@@ -51,25 +56,14 @@
 /* One node per looked-up path (and file version); a few thousand buckets
  * cover large trees. */
 #define NODE_BUCKETS  16384
-/* Read buffers: each is VOUCHFS_MAX_READ bytes.  Capped so RSS stays small
- * however many worker threads exist (2 cores cannot use more). */
-#define READ_BUFFERS  16
 /* Page-cache fills running at once (each holds a worker and 1 MiB). */
 #define MAX_PREFETCH  4
 
-struct node {
-	struct node *hnext;         /* hash chain, under table_lock */
-	uint64_t     nlookup;       /* kernel references, under table_lock */
-	char        *relpath;       /* "." for the root */
-	struct stat  st;            /* as looked up: the version this node is */
-	atomic_bool  opened;        /* an open was answered: pages may be cached */
-};
-
-struct handle {                 /* one open file */
-	int          fd;            /* the backing fd that was verified */
-	struct node *node;
-	struct stat  st;            /* verdict.st: the file as verified */
-	atomic_bool  warned;
+struct handle {                         /* one open file */
+	int                  fd;            /* the backing fd that was verified */
+	struct vouchfs_node *node;
+	struct stat          st;            /* verdict.st: the file as verified */
+	atomic_bool          warned;
 };
 
 struct dirhandle {
@@ -79,36 +73,30 @@ struct dirhandle {
 	off_t           offset;
 };
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct node   **table;
-static struct node     root_node = { .relpath = (char *)".", .nlookup = 1 };
-
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t  pool_cond = PTHREAD_COND_INITIALIZER;
-static void           *pool[READ_BUFFERS];
-static unsigned        pool_free, pool_made;
-
-static atomic_ulong n_open, n_deny, n_stale, n_changed;
-static atomic_uint  n_prefetching;
-
 /* ---------------------------------------------------------------------- */
 
-int vouchfs_nodes_init(void)
+int vouchfs_nodes_init(struct vouchfs *fs)
 {
-	table = calloc(NODE_BUCKETS, sizeof(*table));
-	if (!table)
+	fs->table = calloc(NODE_BUCKETS, sizeof(*fs->table));
+	if (!fs->table)
 		return -ENOMEM;
-	return fstat(g_fs.rootfd, &root_node.st) ? -errno : 0;
+	/* Made here, destroyed by vouchfs_nodes_free() once table is set. */
+	pthread_mutex_init(&fs->table_lock, NULL);
+	pthread_mutex_init(&fs->pool_lock, NULL);
+	pthread_cond_init(&fs->pool_cond, NULL);
+	fs->root_node.relpath = (char *)".";
+	fs->root_node.nlookup = 1;
+	return fstat(fs->rootfd, &fs->root_node.st) ? -errno : 0;
 }
 
-void vouchfs_nodes_free(void)
+void vouchfs_nodes_free(struct vouchfs *fs)
 {
 	size_t i;
 
-	if (!table)
+	if (!fs->table)
 		return;
 	for (i = 0; i < NODE_BUCKETS; i++) {
-		struct node *n = table[i], *next;
+		struct vouchfs_node *n = fs->table[i], *next;
 
 		for (; n; n = next) {
 			next = n->hnext;
@@ -116,18 +104,21 @@ void vouchfs_nodes_free(void)
 			free(n);
 		}
 	}
-	free(table);
-	table = NULL;
-	for (i = 0; i < pool_made; i++)
-		free(pool[i]);
-	pool_made = pool_free = 0;
+	free(fs->table);
+	fs->table = NULL;
+	for (i = 0; i < fs->pool_made; i++)
+		free(fs->pool[i]);
+	fs->pool_made = fs->pool_free = 0;
+	pthread_cond_destroy(&fs->pool_cond);
+	pthread_mutex_destroy(&fs->pool_lock);
+	pthread_mutex_destroy(&fs->table_lock);
 }
 
-void vouchfs_stats_log(void)
+void vouchfs_stats_log(const struct vouchfs *fs)
 {
-	vouchfs_log("opens %lu, denied %lu, stale opens (ESTALE) %lu, changed-source EIO %lu",
-		    atomic_load(&n_open), atomic_load(&n_deny), atomic_load(&n_stale),
-		    atomic_load(&n_changed));
+	vouchfs_log(fs, "opens %lu, denied %lu, stale opens (ESTALE) %lu, changed-source EIO %lu",
+		    atomic_load(&fs->n_open), atomic_load(&fs->n_deny), atomic_load(&fs->n_stale),
+		    atomic_load(&fs->n_changed));
 }
 
 static size_t path_hash(const char *s)
@@ -139,14 +130,14 @@ static size_t path_hash(const char *s)
 	return h % NODE_BUCKETS;
 }
 
-static struct node *node_of(fuse_ino_t ino)
+static struct vouchfs_node *node_of(struct vouchfs *fs, fuse_ino_t ino)
 {
-	return ino == FUSE_ROOT_ID ? &root_node : (struct node *)(uintptr_t)ino;
+	return ino == FUSE_ROOT_ID ? &fs->root_node : (struct vouchfs_node *)(uintptr_t)ino;
 }
 
-static fuse_ino_t ino_of(struct node *n)
+static fuse_ino_t ino_of(struct vouchfs *fs, struct vouchfs_node *n)
 {
-	return n == &root_node ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+	return n == &fs->root_node ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
 }
 
 /* The same bytes as when verified: same file, size and timestamps.  ctime
@@ -163,7 +154,7 @@ static bool same_version(const struct stat *a, const struct stat *b)
 }
 
 /* Same node: same path, same file, and for a regular file the same version. */
-static bool node_matches(const struct node *n, const char *relpath, const struct stat *st)
+static bool node_matches(const struct vouchfs_node *n, const char *relpath, const struct stat *st)
 {
 	if (n->st.st_dev != st->st_dev || n->st.st_ino != st->st_ino ||
 	    (n->st.st_mode & S_IFMT) != (st->st_mode & S_IFMT) || strcmp(n->relpath, relpath))
@@ -172,13 +163,14 @@ static bool node_matches(const struct node *n, const char *relpath, const struct
 }
 
 /* Find or create the node for (relpath, st) and take one kernel reference. */
-static struct node *node_ref(const char *relpath, const struct stat *st)
+static struct vouchfs_node *node_ref(struct vouchfs *fs, const char *relpath,
+				     const struct stat *st)
 {
 	size_t h = path_hash(relpath);
-	struct node *n;
+	struct vouchfs_node *n;
 
-	pthread_mutex_lock(&table_lock);
-	for (n = table[h]; n; n = n->hnext)
+	pthread_mutex_lock(&fs->table_lock);
+	for (n = fs->table[h]; n; n = n->hnext)
 		if (node_matches(n, relpath, st))
 			break;
 	if (!n) {
@@ -193,25 +185,25 @@ static struct node *node_ref(const char *relpath, const struct stat *st)
 			goto out;
 		}
 		n->st = *st;
-		n->hnext = table[h];
-		table[h] = n;
+		n->hnext = fs->table[h];
+		fs->table[h] = n;
 	}
 	n->nlookup++;
 out:
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&fs->table_lock);
 	return n;
 }
 
-static void node_unref(struct node *n, uint64_t count)
+static void node_unref(struct vouchfs *fs, struct vouchfs_node *n, uint64_t count)
 {
-	struct node **pp;
+	struct vouchfs_node **pp;
 
-	if (n == &root_node)
+	if (n == &fs->root_node)
 		return;
-	pthread_mutex_lock(&table_lock);
+	pthread_mutex_lock(&fs->table_lock);
 	n->nlookup -= count < n->nlookup ? count : n->nlookup;
 	if (n->nlookup == 0) {
-		for (pp = &table[path_hash(n->relpath)]; *pp; pp = &(*pp)->hnext) {
+		for (pp = &fs->table[path_hash(n->relpath)]; *pp; pp = &(*pp)->hnext) {
 			if (*pp == n) {
 				*pp = n->hnext;
 				break;
@@ -220,13 +212,13 @@ static void node_unref(struct node *n, uint64_t count)
 		free(n->relpath);
 		free(n);
 	}
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&fs->table_lock);
 }
 
 /* Open relpath beneath the pinned root.  No symlink is followed at any
  * level (a trailing one with O_PATH|O_NOFOLLOW yields the link itself), no
  * mount is crossed, ".." cannot leave the root.  Returns fd or -errno. */
-static int open_beneath(const char *relpath, int flags)
+static int open_beneath(const struct vouchfs *fs, const char *relpath, int flags)
 {
 	struct open_how how = {
 		.flags   = (uint64_t)(flags | O_CLOEXEC),
@@ -237,7 +229,7 @@ static int open_beneath(const char *relpath, int flags)
 
 	/* EAGAIN: a concurrent rename raced the RESOLVE_BENEATH check. */
 	for (tries = 0; tries < 8; tries++) {
-		fd = (int)syscall(SYS_openat2, g_fs.rootfd, relpath, &how, sizeof(how));
+		fd = (int)syscall(SYS_openat2, fs->rootfd, relpath, &how, sizeof(how));
 		if (fd >= 0)
 			return fd;
 		if (errno != EAGAIN)
@@ -246,13 +238,13 @@ static int open_beneath(const char *relpath, int flags)
 	return -errno;
 }
 
-static int stat_beneath(const char *relpath, struct stat *st)
+static int stat_beneath(const struct vouchfs *fs, const char *relpath, struct stat *st)
 {
 	int fd, ret;
 
 	if (strcmp(relpath, ".") == 0)
-		return fstat(g_fs.rootfd, st) ? -errno : 0;
-	fd = open_beneath(relpath, O_PATH | O_NOFOLLOW);
+		return fstat(fs->rootfd, st) ? -errno : 0;
+	fd = open_beneath(fs, relpath, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
 		return fd;
 	ret = fstat(fd, st) ? -errno : 0;
@@ -260,7 +252,8 @@ static int stat_beneath(const char *relpath, struct stat *st)
 	return ret;
 }
 
-static char *child_path(struct node *parent, const char *name)
+static char *child_path(const struct vouchfs *fs, const struct vouchfs_node *parent,
+			const char *name)
 {
 	char *p = NULL;
 
@@ -268,41 +261,43 @@ static char *child_path(struct node *parent, const char *name)
 	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	    strchr(name, '/'))
 		return NULL;
-	if (parent == &root_node)
+	if (parent == &fs->root_node)
 		return strdup(name);
 	if (asprintf(&p, "%s/%s", parent->relpath, name) < 0)
 		return NULL;
 	return p;
 }
 
-static void *pool_get(void)
+static void *pool_get(struct vouchfs *fs)
 {
 	void *buf = NULL;
 
-	pthread_mutex_lock(&pool_lock);
-	while (!pool_free && pool_made >= READ_BUFFERS)
-		pthread_cond_wait(&pool_cond, &pool_lock);
-	if (pool_free) {
-		buf = pool[--pool_free];
+	pthread_mutex_lock(&fs->pool_lock);
+	while (!fs->pool_free && fs->pool_made >= VOUCHFS_READ_BUFFERS)
+		pthread_cond_wait(&fs->pool_cond, &fs->pool_lock);
+	if (fs->pool_free) {
+		buf = fs->pool[--fs->pool_free];
 	} else if ((buf = aligned_alloc(4096, VOUCHFS_MAX_READ)) != NULL) {
-		pool_made++;
+		fs->pool_made++;
 	}
-	pthread_mutex_unlock(&pool_lock);
+	pthread_mutex_unlock(&fs->pool_lock);
 	return buf;
 }
 
-static void pool_put(void *buf)
+static void pool_put(struct vouchfs *fs, void *buf)
 {
-	pthread_mutex_lock(&pool_lock);
-	pool[pool_free++] = buf;
-	pthread_cond_signal(&pool_cond);
-	pthread_mutex_unlock(&pool_lock);
+	pthread_mutex_lock(&fs->pool_lock);
+	fs->pool[fs->pool_free++] = buf;
+	pthread_cond_signal(&fs->pool_cond);
+	pthread_mutex_unlock(&fs->pool_lock);
 }
 
 /* ---------------------------------------------------------------------- */
 
 static void vouchfs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	struct vouchfs *fs = userdata;
+
 	/* 1 MiB requests: max_read here must equal the -o max_read given to
 	 * fuse_session_new, or libfuse aborts the mount (EPROTO). */
 	conn->max_read = VOUCHFS_MAX_READ;
@@ -314,7 +309,9 @@ static void vouchfs_init(void *userdata, struct fuse_conn_info *conn)
 	 * into our buffer so they can be checked before they are sent). */
 	conn->want &= ~(unsigned)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_SPLICE_READ |
 				  FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
-	vouchfs_notify_ready();
+	/* The mount answers now: the one call up, through the hook. */
+	if (fs->ready)
+		fs->ready(fs);
 }
 
 /* The attributes a client sees for relpath: directories and regular files
@@ -324,13 +321,13 @@ static void vouchfs_init(void *userdata, struct fuse_conn_info *conn)
  * file: with the target's attributes when the policy allows it and it
  * leads to a regular file inside the symlink root, else as an empty file
  * whose open is denied (and recorded) as `symlink`. */
-static int attr_of(const char *relpath, struct stat *st)
+static int attr_of(struct vouchfs *fs, const char *relpath, struct stat *st)
 {
-	struct vouch_root root = { .fd = g_fs.rootfd, .path = g_fs.source };
+	struct vouch_root root = { .fd = fs->rootfd, .path = fs->source };
 	struct stat tst;
 	int ret, fd;
 
-	ret = stat_beneath(relpath, st);
+	ret = stat_beneath(fs, relpath, st);
 	if (ret < 0 || S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
 		return ret;
 	if (!S_ISLNK(st->st_mode)) {
@@ -344,7 +341,7 @@ static int attr_of(const char *relpath, struct stat *st)
 		st->st_rdev = 0;
 		return 0;
 	}
-	fd = vouch_open_name(g_fs.ctx, &root, relpath, O_PATH);
+	fd = vouch_open_name(fs->ctx, &root, relpath, O_PATH);
 	if (fd >= 0) {
 		ret = fstat(fd, &tst);
 		close(fd);
@@ -359,16 +356,16 @@ static int attr_of(const char *relpath, struct stat *st)
 	return 0;
 }
 
-static void reply_entry_for(fuse_req_t req, const char *relpath)
+static void reply_entry_for(struct vouchfs *fs, fuse_req_t req, const char *relpath)
 {
 	struct fuse_entry_param e;
-	struct node *n;
+	struct vouchfs_node *n;
 	int ret;
 
 	memset(&e, 0, sizeof(e));
-	e.attr_timeout = g_fs.timeout;
-	e.entry_timeout = g_fs.timeout;
-	ret = attr_of(relpath, &e.attr);
+	e.attr_timeout = fs->timeout;
+	e.entry_timeout = fs->timeout;
+	ret = attr_of(fs, relpath, &e.attr);
 	if (ret == -ENOENT) {
 		/* A negative entry, cached like a positive one. */
 		fuse_reply_entry(req, &e);
@@ -379,19 +376,20 @@ static void reply_entry_for(fuse_req_t req, const char *relpath)
 		fuse_reply_err(req, ret == -ELOOP || ret == -EXDEV ? EACCES : -ret);
 		return;
 	}
-	n = node_ref(relpath, &e.attr);
+	n = node_ref(fs, relpath, &e.attr);
 	if (!n) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	e.ino = ino_of(n);
+	e.ino = ino_of(fs, n);
 	if (fuse_reply_entry(req, &e) != 0)
-		node_unref(n, 1);       /* the kernel did not take the reference */
+		node_unref(fs, n, 1);       /* the kernel did not take the reference */
 }
 
 static void vouchfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	char *rel = child_path(node_of(parent), name);
+	struct vouchfs *fs = fuse_req_userdata(req);
+	char *rel = child_path(fs, node_of(fs, parent), name);
 
 	if (!rel) {
 		fuse_reply_err(req, strlen(name) > NAME_MAX ? ENAMETOOLONG : ENOENT);
@@ -400,29 +398,33 @@ static void vouchfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (strlen(rel) >= PATH_MAX)
 		fuse_reply_err(req, ENAMETOOLONG);
 	else
-		reply_entry_for(req, rel);
+		reply_entry_for(fs, req, rel);
 	free(rel);
 }
 
 static void vouchfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	node_unref(node_of(ino), nlookup);
+	struct vouchfs *fs = fuse_req_userdata(req);
+
+	node_unref(fs, node_of(fs, ino), nlookup);
 	fuse_reply_none(req);
 }
 
 static void vouchfs_forget_multi(fuse_req_t req, size_t count,
 				 struct fuse_forget_data *forgets)
 {
+	struct vouchfs *fs = fuse_req_userdata(req);
 	size_t i;
 
 	for (i = 0; i < count; i++)
-		node_unref(node_of(forgets[i].ino), forgets[i].nlookup);
+		node_unref(fs, node_of(fs, forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
 static void vouchfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct node *n = node_of(ino);
+	struct vouchfs *fs = fuse_req_userdata(req);
+	struct vouchfs_node *n = node_of(fs, ino);
 	struct stat st;
 	int ret;
 
@@ -430,20 +432,21 @@ static void vouchfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
 	 * the kernel never resizes or invalidates the pages it holds for it.
 	 * A changed file is seen through a new node at the next lookup. */
 	if (S_ISREG(n->st.st_mode)) {
-		fuse_reply_attr(req, &n->st, g_fs.timeout);
+		fuse_reply_attr(req, &n->st, fs->timeout);
 		return;
 	}
-	ret = stat_beneath(n->relpath, &st);
+	ret = stat_beneath(fs, n->relpath, &st);
 	if (ret == 0 && (st.st_dev != n->st.st_dev || st.st_ino != n->st.st_ino))
 		ret = -ESTALE;          /* the VFS looks the path up again */
 	if (ret < 0)
 		fuse_reply_err(req, ret == -ELOOP || ret == -EXDEV ? EACCES : -ret);
 	else
-		fuse_reply_attr(req, &st, g_fs.timeout);
+		fuse_reply_attr(req, &st, fs->timeout);
 }
 
 static void vouchfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct vouchfs *fs = fuse_req_userdata(req);
 	struct dirhandle *d;
 	int fd;
 
@@ -452,7 +455,7 @@ static void vouchfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fd = open_beneath(node_of(ino)->relpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	fd = open_beneath(fs, node_of(fs, ino)->relpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	if (fd < 0) {
 		free(d);
 		fuse_reply_err(req, fd == -ELOOP || fd == -EXDEV ? EACCES : -fd);
@@ -578,9 +581,9 @@ static void fill_subject(fuse_req_t req, struct vouch_subject *who, char *comm, 
  * (so only bytes of the verified version are stored).  Runs in the worker
  * that answered the open, after the reply: the client reads cached pages
  * while this runs ahead of it, instead of waiting for READ round trips. */
-static void prefetch(fuse_ino_t ino, int fd, const struct stat *verified)
+static void prefetch(struct vouchfs *fs, fuse_ino_t ino, int fd, const struct stat *verified)
 {
-	uint64_t limit = (uint64_t)g_fs.prefetch_mib << 20;
+	uint64_t limit = (uint64_t)fs->prefetch_mib << 20;
 	off_t off = 0, end = verified->st_size;
 	struct stat st;
 	void *buf;
@@ -589,7 +592,7 @@ static void prefetch(fuse_ino_t ino, int fd, const struct stat *verified)
 		end = (off_t)limit;
 	/* Best effort: a few at a time, each with its own buffer, so the read
 	 * buffers stay free for READs and memory stays bounded. */
-	if (atomic_fetch_add(&n_prefetching, 1) >= MAX_PREFETCH)
+	if (atomic_fetch_add(&fs->n_prefetching, 1) >= MAX_PREFETCH)
 		goto out;
 	buf = aligned_alloc(4096, VOUCHFS_MAX_READ);
 	if (!buf)
@@ -604,19 +607,20 @@ static void prefetch(fuse_ino_t ino, int fd, const struct stat *verified)
 		bv.buf[0].mem = buf;
 		bv.buf[0].size = (size_t)got;
 		/* Fails once the kernel forgot the inode or the mount went. */
-		if (fuse_lowlevel_notify_store(g_fs.se, ino, off, &bv, 0) != 0)
+		if (fuse_lowlevel_notify_store(fs->se, ino, off, &bv, 0) != 0)
 			break;
 		off += got;
 	}
 	free(buf);
 out:
-	atomic_fetch_sub(&n_prefetching, 1);
+	atomic_fetch_sub(&fs->n_prefetching, 1);
 }
 
 static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct node *n = node_of(ino);
-	struct vouch_root root = { .fd = g_fs.rootfd, .path = g_fs.source };
+	struct vouchfs *fs = fuse_req_userdata(req);
+	struct vouchfs_node *n = node_of(fs, ino);
+	struct vouch_root root = { .fd = fs->rootfd, .path = fs->source };
 	struct vouch_subject who;
 	struct vouch_verdict v;
 	struct handle *h = NULL;
@@ -632,11 +636,11 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	 * followed unless the policy allows links (then confined to the
 	 * symlink root).  O_NONBLOCK: a FIFO swapped in under the source must
 	 * not hang a worker; it is harmless for regular files. */
-	fd = vouch_open_name(g_fs.ctx, &root, n->relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	fd = vouch_open_name(fs->ctx, &root, n->relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOENT) {
 		/* A link that may not be followed, or leads out, or nowhere: hand
 		 * the link itself to the verdict, which denies it and says why. */
-		fd = open_beneath(n->relpath, O_PATH | O_NOFOLLOW);
+		fd = open_beneath(fs, n->relpath, O_PATH | O_NOFOLLOW);
 	}
 	fill_subject(req, &who, comm, sizeof(comm));
 	if (fd < 0) {
@@ -646,29 +650,29 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 			char *full = NULL;
 			bool allow;
 
-			if (asprintf(&full, "%s/%s", g_fs.source, n->relpath) < 0)
+			if (asprintf(&full, "%s/%s", fs->source, n->relpath) < 0)
 				full = NULL;
-			allow = vouch_ctx_refuse(g_fs.ctx, VOUCH_CAUSE_SYMLINK, full ? full : n->relpath,
+			allow = vouch_ctx_refuse(fs->ctx, VOUCH_CAUSE_SYMLINK, full ? full : n->relpath,
 						 NULL, &who, "a mount or a symlink on the path");
 			free(full);
-			atomic_fetch_add(&n_deny, !allow);
+			atomic_fetch_add(&fs->n_deny, !allow);
 			err = EACCES;   /* even in audit mode: there is no file to serve */
 		}
 		goto fail;
 	}
 	memset(&v, 0, sizeof(v));
-	vouch_verify_fd(g_fs.ctx, &root, n->relpath, fd, &who, &v);
-	atomic_fetch_add(&n_open, 1);
+	vouch_verify_fd(fs->ctx, &root, n->relpath, fd, &who, &v);
+	atomic_fetch_add(&fs->n_open, 1);
 	if (!v.allow && v.cause == VOUCH_CAUSE_UNLOCATED) {
 		/* The name was replaced while it was checked (a publish): ESTALE
 		 * makes the VFS look it up again and retry the open on the new
 		 * version's node (once; a second ESTALE reaches the client). */
-		atomic_fetch_add(&n_stale, 1);
+		atomic_fetch_add(&fs->n_stale, 1);
 		err = ESTALE;
 		goto fail;
 	}
 	if (!v.allow) {
-		atomic_fetch_add(&n_deny, 1);
+		atomic_fetch_add(&fs->n_deny, 1);
 		err = EACCES;
 		goto fail;
 	}
@@ -678,7 +682,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		 * again (LOOKUP_REVAL) and retry the open on the new version's
 		 * node, whose page cache is empty.  Its open verifies again
 		 * (a cache hit in libvouch). */
-		atomic_fetch_add(&n_stale, 1);
+		atomic_fetch_add(&fs->n_stale, 1);
 		err = ESTALE;
 		goto fail;
 	}
@@ -701,14 +705,14 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	fi->keep_cache = 1;
 	/* The first open of a version fills the page cache ahead of the
 	 * reader; its own fd, since a RELEASE may close h->fd meanwhile. */
-	sfd = atomic_exchange(&n->opened, true) || g_fs.prefetch_mib == 0 || v.st.st_size == 0 ?
+	sfd = atomic_exchange(&n->opened, true) || fs->prefetch_mib == 0 || v.st.st_size == 0 ?
 	      -1 : dup(fd);
 	if (fuse_reply_open(req, fi) != 0) {
 		/* The request was interrupted: the kernel holds no handle. */
 		close(h->fd);
 		free(h);
 	} else if (sfd >= 0) {
-		prefetch(ino, sfd, &v.st);
+		prefetch(fs, ino, sfd, &v.st);
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -722,6 +726,7 @@ fail:
 static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			 struct fuse_file_info *fi)
 {
+	struct vouchfs *fs = fuse_req_userdata(req);
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 	struct stat st;
 	ssize_t got;
@@ -729,7 +734,7 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (size > VOUCHFS_MAX_READ)
 		size = VOUCHFS_MAX_READ;
-	buf = pool_get();
+	buf = pool_get(fs);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -742,16 +747,16 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* Checked after the copy: a write or truncate updates ctime before it
 	 * touches the data, so a change that overlapped this pread shows. */
 	if (fstat(h->fd, &st) != 0 || !same_version(&st, &h->st)) {
-		atomic_fetch_add(&n_changed, 1);
+		atomic_fetch_add(&fs->n_changed, 1);
 		if (!atomic_exchange(&h->warned, true))
-			vouchfs_log("%s/%s: source changed since it was verified: EIO",
-				    g_fs.source, h->node->relpath);
+			vouchfs_log(fs, "%s/%s: source changed since it was verified: EIO",
+				    fs->source, h->node->relpath);
 		fuse_reply_err(req, EIO);
 		goto out;
 	}
 	fuse_reply_buf(req, buf, (size_t)got);
 out:
-	pool_put(buf);
+	pool_put(fs, buf);
 }
 
 static void vouchfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -765,9 +770,10 @@ static void vouchfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
 
 static void vouchfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
+	const struct vouchfs *fs = fuse_req_userdata(req);
 	struct statvfs sv;
 
-	if (fstatvfs(g_fs.rootfd, &sv) != 0) {
+	if (fstatvfs(fs->rootfd, &sv) != 0) {
 		fuse_reply_err(req, errno);
 		return;
 	}

@@ -8,6 +8,11 @@
  * reloads trust without unmounting; SIGTERM/SIGINT unmount cleanly) and the
  * systemd handshake.  The FUSE operations are in fs_ops.c, the mount table
  * work in fs_mount.c.  See vouchfs(1) and docs/vouchfs.md.
+ *
+ * Layer: the top.  Calls fs_mount.c, fs_ops.c (the node table's life and
+ * its counters) and fs_log.c; nothing calls into this file but through
+ * the hook it sets, fs->ready (vouchfs_i.h has the map).  main() owns the
+ * one struct vouchfs; this file keeps no state of its own.
  */
 #include "vouchfs_i.h"
 
@@ -17,7 +22,6 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,25 +50,6 @@
 /* exit codes, as the vouch CLI */
 #define EXIT_USAGE 2
 #define EXIT_OPER  3
-
-struct vouchfs g_fs = { .rootfd = -1, .devfd = -1, .ready_fd = -1, .mode = -1,
-			.hup_pipe = { -1, -1 } };
-static bool daemonized;
-
-void vouchfs_log(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* Under systemd stderr goes to the journal; a daemon has no stderr. */
-	if (daemonized)
-		syslog(LOG_DAEMON | LOG_WARNING, "vouchfs: %s", line);
-	else
-		fprintf(stderr, "vouchfs: %s\n", line);
-}
 
 static void usage(FILE *out)
 {
@@ -109,7 +94,7 @@ static void usage(FILE *out)
 
 /* -o: only options vouchfs implements; anything else is an error rather
  * than silently ignored. */
-static int parse_fuse_opts(char *list)
+static int parse_fuse_opts(struct vouchfs *fs, char *list)
 {
 	char *save = NULL, *o;
 
@@ -117,29 +102,29 @@ static int parse_fuse_opts(char *list)
 		char *end;
 
 		if (!strcmp(o, "allow_other")) {
-			g_fs.opt_allow_other = true;
+			fs->opt_allow_other = true;
 		} else if (!strcmp(o, "default_permissions") || !strcmp(o, "ro")) {
 			/* always on */
 		} else if (!strcmp(o, "debug")) {
-			g_fs.debug = g_fs.foreground = true;
+			fs->debug = fs->foreground = true;
 		} else if (!strncmp(o, "max_threads=", 12)) {
 			unsigned long v = strtoul(o + 12, &end, 10);
 
 			if (*end || v < 2 || v > 10000)
 				goto bad;
-			g_fs.max_threads = (unsigned)v;
+			fs->max_threads = (unsigned)v;
 		} else if (!strncmp(o, "prefetch=", 9)) {
 			unsigned long v = strtoul(o + 9, &end, 10);
 
 			if (*end || v > (1ul << 30))
 				goto bad;
-			g_fs.prefetch_mib = (unsigned)v;
+			fs->prefetch_mib = (unsigned)v;
 		} else if (!strncmp(o, "timeout=", 8)) {
 			double v = strtod(o + 8, &end);
 
 			if (*end || v < 0 || v > 86400)
 				goto bad;
-			g_fs.timeout = v;
+			fs->timeout = v;
 		} else {
 			goto bad;
 		}
@@ -164,103 +149,114 @@ static int set_string(char **field, const char *value)
 
 /* Config file, then command-line overrides; the source is always a
  * protected root.  Used at start and on every SIGHUP. */
-static int load_config(struct vouch_config *cfg, char *err, size_t errlen)
+static int load_config(const struct vouchfs *fs, struct vouch_config *cfg, char *err,
+		       size_t errlen)
 {
 	size_t i;
 	int ret;
 
 	vouch_config_init(cfg);
-	if (g_fs.cfg_explicit || access(g_fs.cfgpath, F_OK) == 0) {
-		ret = vouch_config_load(cfg, g_fs.cfgpath, err, errlen);
+	if (fs->cfg_explicit || access(fs->cfgpath, F_OK) == 0) {
+		ret = vouch_config_load(cfg, fs->cfgpath, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
-	if (g_fs.trust_dir && (ret = set_string(&cfg->trust_dir, g_fs.trust_dir)) < 0)
+	if (fs->trust_dir && (ret = set_string(&cfg->trust_dir, fs->trust_dir)) < 0)
 		return ret;
-	if (g_fs.audit_log && (ret = set_string(&cfg->audit_log, g_fs.audit_log)) < 0)
+	if (fs->audit_log && (ret = set_string(&cfg->audit_log, fs->audit_log)) < 0)
 		return ret;
-	if (g_fs.mode >= 0)
-		cfg->mode = (enum vouch_mode)g_fs.mode;
+	if (fs->mode >= 0)
+		cfg->mode = (enum vouch_mode)fs->mode;
 	/* A source file open for writing is refused, not verified (a lease
 	 * break sends SIGIO, ignored in main). */
 	cfg->leases = true;
 	for (i = 0; i < cfg->nprotect; i++)
-		if (!strcmp(cfg->protect[i], g_fs.source))
+		if (!strcmp(cfg->protect[i], fs->source))
 			return 0;
-	return vouch_config_add(&cfg->protect, &cfg->nprotect, g_fs.source);
+	return vouch_config_add(&cfg->protect, &cfg->nprotect, fs->source);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Signals and reload.                                                      */
 
+/* Never runs: SIGHUP is blocked in every thread and taken by the reload
+ * thread's sigwait(), so no handler needs to find struct vouchfs (no
+ * global).  It is installed so that SIGHUP is neither SIG_DFL (libfuse
+ * puts its exit handler over SIG_DFL, and a SIGHUP would unmount and
+ * expose the source) nor SIG_IGN (inherited from a parent, an ignored
+ * SIGHUP may be dropped instead of reaching sigwait). */
 static void on_sighup(int sig)
 {
-	int saved = errno;
-
-	/* Only async-signal-safe work here: wake the reload thread. */
-	if (write(g_fs.hup_pipe[1], "h", 1) < 0) {
-		/* pipe full: a reload is already pending */
-	}
-	errno = saved;
 }
 
+/* One reload per SIGHUP taken (SIGHUPs that arrive while a reload runs
+ * are pending, and coalesce into one more).  run() ends the thread by
+ * setting fs->stopping and sending the thread itself a SIGHUP. */
 static void *reload_thread(void *arg)
 {
-	char c, err[512];
+	struct vouchfs *fs = arg;
+	char err[512];
+	sigset_t hup;
+	int sig;
 
-	while (read(g_fs.hup_pipe[0], &c, 1) > 0) {
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	while (sigwait(&hup, &sig) == 0 && !atomic_load(&fs->stopping)) {
 		struct vouch_config cfg;
 		int ret;
 
 		sd_notify(0, "RELOADING=1\nSTATUS=reloading trust");
 		err[0] = '\0';
-		ret = load_config(&cfg, err, sizeof(err));
+		ret = load_config(fs, &cfg, err, sizeof(err));
 		if (ret == 0)
-			ret = vouch_ctx_reload(g_fs.ctx, &cfg, err, sizeof(err));
+			ret = vouch_ctx_reload(fs->ctx, &cfg, err, sizeof(err));
 		else   /* vouch_ctx_reload logs its own refusals */
-			vouch_ctx_log(g_fs.ctx, LOG_ERR, "reload refused, old trust stays in force: %s",
+			vouch_ctx_log(fs->ctx, LOG_ERR, "reload refused, old trust stays in force: %s",
 				      err[0] ? err : strerror(-ret));
 		if (ret < 0) {
 			/* The old trust stays in force: never less protection. */
-			vouchfs_log("reload failed, keeping the previous trust: %s",
+			vouchfs_log(fs, "reload failed, keeping the previous trust: %s",
 				    err[0] ? err : strerror(-ret));
 			vouch_config_clear(&cfg);
 		} else {
-			if (cfg.allow_other != g_fs.cfg.allow_other)
-				vouchfs_log("allow_other changed: takes effect at the next mount");
-			vouch_config_clear(&g_fs.cfg);
-			g_fs.cfg = cfg;
-			vouchfs_log("reloaded %s: cached verdicts dropped",
-				    g_fs.cfg.path ? g_fs.cfg.path : "trust");
+			bool other = cfg.allow_other != fs->cfg.allow_other;
+
+			/* init()'s ready line may be reading the config now. */
+			pthread_mutex_lock(&fs->cfg_lock);
+			vouch_config_clear(&fs->cfg);
+			fs->cfg = cfg;
+			pthread_mutex_unlock(&fs->cfg_lock);
+			if (other)
+				vouchfs_log(fs, "allow_other changed: takes effect at the next mount");
+			vouchfs_log(fs, "reloaded %s: cached verdicts dropped",
+				    cfg.path ? cfg.path : "trust");
 		}
-		sd_notifyf(0, "READY=1\nSTATUS=serving %s", g_fs.source);
+		sd_notifyf(0, "READY=1\nSTATUS=serving %s", fs->source);
 	}
 	return NULL;
 }
 
-static bool allow_other_on(void)
+/* fs->ready: called from init() (fs_ops.c) once the mount answers. */
+static void notify_ready(struct vouchfs *fs)
 {
-	return g_fs.opt_allow_other || g_fs.cfg.allow_other;
-}
+	int fd = fs->ready_fd;
 
-void vouchfs_notify_ready(void)
-{
-	int fd = g_fs.ready_fd;
-
-	vouchfs_set_readahead(g_fs.mountpoint, VOUCHFS_MAX_READ / 1024);
-	sd_notifyf(0, "READY=1\nSTATUS=serving %s at %s", g_fs.source, g_fs.mountpoint);
+	vouchfs_set_readahead(fs, VOUCHFS_MAX_READ / 1024);
+	sd_notifyf(0, "READY=1\nSTATUS=serving %s at %s", fs->source, fs->mountpoint);
 	/* One line on success (stderr: the terminal, or the journal under
 	 * systemd), before a daemon lets go of it: what is served where, and
 	 * who may read it, since a refusal by file mode or allow_other never
 	 * reaches vouchfs and is never logged. */
-	vouchfs_log("serving %s at %s%s%s (%s; %s)", g_fs.source, g_fs.mountpoint,
-		    g_fs.pin ? ", in place, source pinned at " : "", g_fs.pin ? g_fs.pin : "",
-		    g_fs.cfg.path ? g_fs.cfg.path : "no config file",
-		    allow_other_on() ? "all users, file modes apply" :
+	pthread_mutex_lock(&fs->cfg_lock);     /* a SIGHUP may be replacing it */
+	vouchfs_log(fs, "serving %s at %s%s%s (%s; %s)", fs->source, fs->mountpoint,
+		    fs->pin ? ", in place, source pinned at " : "", fs->pin ? fs->pin : "",
+		    fs->cfg.path ? fs->cfg.path : "no config file",
+		    vouchfs_allow_other(fs) ? "all users, file modes apply" :
 		    "root only: allow_other = no, other users get EACCES from the kernel, unlogged");
+	pthread_mutex_unlock(&fs->cfg_lock);
 	if (fd >= 0) {
 		/* Daemonized: the parent exits 0 only now that the mount answers. */
-		g_fs.ready_fd = -1;
+		fs->ready_fd = -1;
 		if (write(fd, "r", 1) < 0) {
 			/* the parent is gone; nothing to tell */
 		}
@@ -273,14 +269,14 @@ void vouchfs_notify_ready(void)
 			if (fd > 2)
 				close(fd);
 		}
-		daemonized = true;
+		atomic_store(&fs->daemonized, true);
 	}
 }
 
 /* Fork before any thread exists; the parent waits until the mount answers
  * (exit 0) or the child fails (its exit code), so a script that runs
  * `vouchfs SRC MNT && use MNT` never races the mount. */
-static int daemonize(void)
+static int daemonize(struct vouchfs *fs)
 {
 	int p[2], status;
 	pid_t pid;
@@ -300,14 +296,14 @@ static int daemonize(void)
 		_exit(EXIT_OPER);
 	}
 	close(p[0]);
-	g_fs.ready_fd = p[1];
+	fs->ready_fd = p[1];
 	setsid();
 	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
 
-static int cmd_unmount(const char *path)
+static int cmd_unmount(const struct vouchfs *fs, const char *path)
 {
 	char msg[512] = "";
 	char *mp = vouchfs_abspath(path);
@@ -317,7 +313,7 @@ static int cmd_unmount(const char *path)
 		fprintf(stderr, "vouchfs: %s: %s\n", path, strerror(errno));
 		return EXIT_OPER;
 	}
-	n = vouchfs_unmount_all(mp, msg, sizeof(msg));
+	n = vouchfs_unmount_all(fs, mp, msg, sizeof(msg));
 	if (n < 0) {
 		fprintf(stderr, "vouchfs: %s\n", msg);
 		free(mp);
@@ -325,72 +321,6 @@ static int cmd_unmount(const char *path)
 	}
 	free(mp);
 	return 0;
-}
-
-static struct fuse_session *new_session(void)
-{
-	char maxread[32];
-	const char *argv[4];
-	struct fuse_session *se;
-	struct fuse_args args;
-	int argc = 0;
-
-	/* max_read here and conn->max_read in init() must agree. */
-	snprintf(maxread, sizeof(maxread), "max_read=%u", VOUCHFS_MAX_READ);
-	argv[argc++] = "vouchfs";
-	argv[argc++] = "-o";
-	argv[argc++] = maxread;
-	if (g_fs.debug)
-		argv[argc++] = "-d";
-	args = (struct fuse_args)FUSE_ARGS_INIT(argc, (char **)argv);
-	se = fuse_session_new(&args, &vouchfs_ops, sizeof(vouchfs_ops), NULL);
-	fuse_opt_free_args(&args);      /* option parsing may have copied them */
-	return se;
-}
-
-static bool fuse_conf_user_allow_other(void)
-{
-	FILE *f = fopen("/etc/fuse.conf", "re");
-	char line[256];
-	bool yes = false;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *s = line + strspn(line, " \t");
-		if (!strncmp(s, "user_allow_other", 16) && strchr(" \t\r\n", s[16]))
-			yes = true;
-	}
-	if (f)
-		fclose(f);
-	return yes;
-}
-
-/* Without root there is no mount(2): fusermount3 mounts (no stacking on a
- * dead instance, so no in-place restart; docs/vouchfs.md). */
-static struct fuse_session *new_session_fusermount(void)
-{
-	char opts[PATH_MAX + 128];
-	const char *argv[4] = { "vouchfs", "-o", opts, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, (char **)argv);
-	struct fuse_session *se;
-
-	/* fusermount3 takes allow_other from a user only with user_allow_other
-	 * in /etc/fuse.conf: the default (allow_other = yes) yields there, an
-	 * explicit -o allow_other does not. */
-	if (!g_fs.opt_allow_other && g_fs.cfg.allow_other && !fuse_conf_user_allow_other()) {
-		vouchfs_log("not root and no user_allow_other in /etc/fuse.conf: serving uid %u only "
-			    "(allow_other needs it without root)", (unsigned)getuid());
-		g_fs.cfg.allow_other = false;
-	}
-	snprintf(opts, sizeof(opts),
-		 "max_read=%u,ro,default_permissions,subtype=vouchfs%s%s",
-		 VOUCHFS_MAX_READ, allow_other_on() ? ",allow_other" : "", g_fs.debug ? ",debug" : "");
-	if (g_fs.debug) {
-		argv[3] = "-d";
-		args.argc = 4;
-	}
-	se = fuse_session_new(&args, &vouchfs_ops, sizeof(vouchfs_ops), NULL);
-	fuse_opt_free_args(&args);
-	return se;
 }
 
 /* Every name is resolved with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS). */
@@ -405,80 +335,73 @@ static bool openat2_works(int dirfd)
 	return true;
 }
 
-static int run(void)
+static int run(struct vouchfs *fs)
 {
 	struct fuse_loop_config *loop = NULL;
 	struct sigaction sa;
-	sigset_t block, old;
+	sigset_t block, old, serve;
 	pthread_t reloader;
 	bool reloader_up = false, handlers = false;
 	char msg[1024] = "";
-	bool root = geteuid() == 0;
 	int ret;
 
-	/* Signals are handled by the main thread only: every thread created
-	 * from here on (libvouch's, the reloader, FUSE workers) blocks them,
-	 * so the signal interrupts the loop's wait. */
+	fs->root = geteuid() == 0;
+	/* SIGINT and SIGTERM are handled by the main thread only: every thread
+	 * created from here on (libvouch's, the reloader, FUSE workers) blocks
+	 * them, so the signal interrupts the loop's wait.  SIGHUP stays blocked
+	 * in every thread, the main one too: the reload thread takes it with
+	 * sigwait(). */
 	sigemptyset(&block);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 
-	ret = load_config(&g_fs.cfg, msg, sizeof(msg));
+	ret = load_config(fs, &fs->cfg, msg, sizeof(msg));
 	if (ret == 0)
-		ret = vouch_ctx_new(&g_fs.cfg, &g_fs.ctx, msg, sizeof(msg));
+		ret = vouch_ctx_new(&fs->cfg, &fs->ctx, msg, sizeof(msg));
 	if (ret < 0) {
-		vouchfs_log("%s", msg[0] ? msg : strerror(-ret));
+		vouchfs_log(fs, "%s", msg[0] ? msg : strerror(-ret));
 		ret = EXIT_OPER;
 		goto out;
 	}
-	if (g_fs.inplace && root) {
-		g_fs.rootfd = vouchfs_pin_source(&g_fs, msg, sizeof(msg));
+	if (fs->inplace && fs->root) {
+		fs->rootfd = vouchfs_pin_source(fs, msg, sizeof(msg));
 	} else {
 		/* Pinned by this fd before the mount hides the directory. */
-		g_fs.rootfd = open(g_fs.source, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (g_fs.rootfd < 0)
-			snprintf(msg, sizeof(msg), "%s: %s", g_fs.source, strerror(errno));
+		fs->rootfd = open(fs->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fs->rootfd < 0)
+			snprintf(msg, sizeof(msg), "%s: %s", fs->source, strerror(errno));
 	}
-	if (g_fs.rootfd < 0) {
-		vouchfs_log("%s", msg);
+	if (fs->rootfd < 0) {
+		vouchfs_log(fs, "%s", msg);
 		ret = EXIT_OPER;
 		goto out;
 	}
-	if (!openat2_works(g_fs.rootfd)) {
+	if (!openat2_works(fs->rootfd)) {
 		/* Better no mount than one that denies every open (io-error). */
-		vouchfs_log("openat2() is not available (%s); a seccomp filter such as "
+		vouchfs_log(fs, "openat2() is not available (%s); a seccomp filter such as "
 			    "systemd's RestrictSUIDSGID=yes blocks it", strerror(errno));
 		ret = EXIT_OPER;
 		goto out;
 	}
-	if (vouchfs_nodes_init() < 0) {
+	if (vouchfs_nodes_init(fs) < 0) {
 		ret = EXIT_OPER;
 		goto out;
 	}
-	g_fs.se = root ? new_session() : new_session_fusermount();
-	if (!g_fs.se) {
+	if (vouchfs_session_new(fs) < 0) {
 		ret = EXIT_OPER;
 		goto out;
 	}
-	if (root)
-		ret = vouchfs_mount_raw(&g_fs, msg, sizeof(msg));
-	else
-		ret = fuse_session_mount(g_fs.se, g_fs.mountpoint) ? -EIO : 0;
+	ret = vouchfs_session_mount(fs, msg, sizeof(msg));
 	if (ret < 0) {
-		vouchfs_log("%s", msg[0] ? msg : "mount failed");
+		vouchfs_log(fs, "%s", msg[0] ? msg : "mount failed");
 		ret = EXIT_OPER;
 		goto out;
 	}
 
 	/* Our SIGHUP first: libfuse only installs its handlers over SIG_DFL,
 	 * and its SIGHUP handler would unmount and expose the source. */
-	if (pipe2(g_fs.hup_pipe, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    fcntl(g_fs.hup_pipe[0], F_SETFL, 0) != 0) {
-		ret = EXIT_OPER;
-		goto out;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sighup;
 	sa.sa_flags = SA_RESTART;
@@ -486,12 +409,12 @@ static int run(void)
 	sigaction(SIGHUP, &sa, NULL);
 	/* libvouch's read leases: a writer's open breaks one with SIGIO. */
 	signal(SIGIO, SIG_IGN);
-	if (fuse_set_signal_handlers(g_fs.se) != 0) {
+	if (fuse_set_signal_handlers(fs->se) != 0) {
 		ret = EXIT_OPER;
 		goto out;
 	}
 	handlers = true;
-	if (pthread_create(&reloader, NULL, reload_thread, NULL) == 0)
+	if (pthread_create(&reloader, NULL, reload_thread, fs) == 0)
 		reloader_up = true;
 
 	loop = fuse_loop_cfg_create();
@@ -499,52 +422,51 @@ static int run(void)
 		ret = EXIT_OPER;
 		goto out;
 	}
-	fuse_loop_cfg_set_max_threads(loop, g_fs.max_threads);
+	fuse_loop_cfg_set_max_threads(loop, fs->max_threads);
 	fuse_loop_cfg_set_clone_fd(loop, 0);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	ret = fuse_session_loop_mt(g_fs.se, loop);
+	serve = old;
+	sigaddset(&serve, SIGHUP);
+	pthread_sigmask(SIG_SETMASK, &serve, NULL);
+	ret = fuse_session_loop_mt(fs->se, loop);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	sd_notify(0, "STOPPING=1");
-	if (g_fs.debug)
-		vouchfs_stats_log();
+	if (fs->debug)
+		vouchfs_stats_log(fs);
 
 	if (ret > 0) {
 		/* Stopped by SIGTERM/SIGINT: a clean stop removes every layer
 		 * (a crashed instance's too) and the pin. */
-		if (g_fs.raw_mount) {
-			if (vouchfs_unmount_all(g_fs.mountpoint, msg, sizeof(msg)) < 0)
-				vouchfs_log("%s", msg);
-		} else {
-			fuse_session_unmount(g_fs.se);
-		}
+		vouchfs_session_unmount(fs);
 		ret = 0;
 	} else {
 		/* An error or an unmount from outside: leave what is mounted
 		 * (a dead mount answers ENOTCONN: fail closed). */
 		if (ret < 0)
-			vouchfs_log("session ended: %s", strerror(-ret));
+			vouchfs_log(fs, "session ended: %s", strerror(-ret));
 		ret = ret < 0 ? EXIT_OPER : 0;
 	}
 out:
 	if (loop)
 		fuse_loop_cfg_destroy(loop);
-	if (g_fs.se) {
+	if (fs->se) {
 		if (handlers)
-			fuse_remove_signal_handlers(g_fs.se);
-		fuse_session_destroy(g_fs.se);   /* closes the /dev/fuse fd */
+			fuse_remove_signal_handlers(fs->se);
+		fuse_session_destroy(fs->se);   /* closes the /dev/fuse fd */
 	}
 	if (reloader_up) {
-		close(g_fs.hup_pipe[1]);
+		/* After a reload in progress, if any: its next sigwait() takes
+		 * this SIGHUP and sees the flag. */
+		atomic_store(&fs->stopping, true);
+		pthread_kill(reloader, SIGHUP);
 		pthread_join(reloader, NULL);
-		close(g_fs.hup_pipe[0]);
 	}
-	vouchfs_nodes_free();
-	if (g_fs.ctx)
-		vouch_ctx_free(g_fs.ctx);
-	vouch_config_clear(&g_fs.cfg);
-	if (g_fs.rootfd >= 0)
-		close(g_fs.rootfd);
-	free(g_fs.pin);
+	vouchfs_nodes_free(fs);
+	if (fs->ctx)
+		vouch_ctx_free(fs->ctx);
+	vouch_config_clear(&fs->cfg);
+	if (fs->rootfd >= 0)
+		close(fs->rootfd);
+	free(fs->pin);
 	return ret;
 }
 
@@ -563,53 +485,57 @@ int main(int argc, char **argv)
 		{ "version",    no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* All of vouchfs's state; the session's userdata (vouchfs_i.h). */
+	struct vouchfs state = { .rootfd = -1, .devfd = -1, .ready_fd = -1, .mode = -1,
+				 .ready = notify_ready, .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vouchfs *fs = &state;
 	bool unmount = false;
 	int c, ret;
 
-	g_fs.cfgpath = DEFAULT_CONFIG;
+	fs->cfgpath = DEFAULT_CONFIG;
 	/* The same file the shim and the vouch command read, so that every
 	 * front end on a host checks one policy.  Never under AT_SECURE. */
 	{
 		const char *env = getauxval(AT_SECURE) ? NULL : secure_getenv("VOUCH_CONFIG");
 
 		if (env && *env) {
-			g_fs.cfgpath = env;
-			g_fs.cfg_explicit = true;
+			fs->cfgpath = env;
+			fs->cfg_explicit = true;
 		}
 	}
-	g_fs.max_threads = DEFAULT_MAX_THREADS;
-	g_fs.timeout = DEFAULT_TIMEOUT;
-	g_fs.prefetch_mib = DEFAULT_PREFETCH_MIB;
+	fs->max_threads = DEFAULT_MAX_THREADS;
+	fs->timeout = DEFAULT_TIMEOUT;
+	fs->prefetch_mib = DEFAULT_PREFETCH_MIB;
 	while ((c = getopt_long(argc, argv, "+c:fdo:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			g_fs.cfgpath = optarg;
-			g_fs.cfg_explicit = true;
+			fs->cfgpath = optarg;
+			fs->cfg_explicit = true;
 			break;
 		case OPT_TRUST:
-			g_fs.trust_dir = optarg;
+			fs->trust_dir = optarg;
 			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "enforce")) {
-				g_fs.mode = VOUCH_MODE_ENFORCE;
+				fs->mode = VOUCH_MODE_ENFORCE;
 			} else if (!strcmp(optarg, "audit")) {
-				g_fs.mode = VOUCH_MODE_AUDIT;
+				fs->mode = VOUCH_MODE_AUDIT;
 			} else {
 				fprintf(stderr, "vouchfs: --mode %s: enforce or audit\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_AUDIT:
-			g_fs.audit_log = optarg;
+			fs->audit_log = optarg;
 			break;
 		case 'f':
-			g_fs.foreground = true;
+			fs->foreground = true;
 			break;
 		case 'd':
-			g_fs.debug = g_fs.foreground = true;
+			fs->debug = fs->foreground = true;
 			break;
 		case 'o':
-			if (parse_fuse_opts(optarg) < 0)
+			if (parse_fuse_opts(fs, optarg) < 0)
 				return EXIT_USAGE;
 			break;
 		case OPT_UNMOUNT:
@@ -631,31 +557,31 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vouchfs: --unmount takes one MOUNTPOINT\n");
 			return EXIT_USAGE;
 		}
-		return cmd_unmount(argv[optind]);
+		return cmd_unmount(fs, argv[optind]);
 	}
 	if (argc - optind != 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	g_fs.source = vouchfs_abspath(argv[optind]);
-	g_fs.mountpoint = vouchfs_abspath(argv[optind + 1]);
-	if (!g_fs.source || !g_fs.mountpoint) {
+	fs->source = vouchfs_abspath(argv[optind]);
+	fs->mountpoint = vouchfs_abspath(argv[optind + 1]);
+	if (!fs->source || !fs->mountpoint) {
 		fprintf(stderr, "vouchfs: %s: %s\n",
-			g_fs.source ? argv[optind + 1] : argv[optind], strerror(errno));
+			fs->source ? argv[optind + 1] : argv[optind], strerror(errno));
 		return EXIT_OPER;
 	}
-	g_fs.inplace = strcmp(g_fs.source, g_fs.mountpoint) == 0;
+	fs->inplace = strcmp(fs->source, fs->mountpoint) == 0;
 	ret = vouch_init();
 	if (ret < 0) {
 		fprintf(stderr, "vouchfs: cannot initialise libvouch: %s\n", strerror(-ret));
 		return EXIT_OPER;
 	}
-	if (!g_fs.foreground && daemonize() < 0) {
+	if (!fs->foreground && daemonize(fs) < 0) {
 		fprintf(stderr, "vouchfs: cannot daemonize: %s\n", strerror(errno));
 		return EXIT_OPER;
 	}
-	ret = run();
-	free(g_fs.source);
-	free(g_fs.mountpoint);
+	ret = run(fs);
+	free(fs->source);
+	free(fs->mountpoint);
 	return ret;
 }
