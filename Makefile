@@ -29,7 +29,7 @@ DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev 
 	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
-	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate
+	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate b3sum
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
 
 ifeq ($(V),0)
@@ -198,6 +198,22 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	$(Q)for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
+
+# `make analyze`: gcc -fanalyzer over every source in src/, with the flags of
+# the build (and each front end's own), warnings as errors; one object per
+# source under $(BUILD)/analyze, thrown away (tests/cases/static-analysis.sh
+# runs it in a fresh BUILD, so no object outlives a header it read).
+ANA_SRC := $(LIB_SRC) $(CLI_SRC) $(FS_SRC) $(PRE_SRC) $(DMN_SRC)
+ANA_OBJ := $(patsubst %.c,$(BUILD)/analyze/%.o,$(ANA_SRC))
+.PHONY: analyze
+analyze: $(ANA_OBJ)
+$(BUILD)/analyze/%.o: %.c
+	$(call say,ANALYZE,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -fanalyzer -Werror -c -o $@ $<
+$(patsubst %.c,$(BUILD)/analyze/%.o,$(FS_SRC)): ALL_CFLAGS += $(call pc_cflags,fuse3 libsystemd)
+$(patsubst %.c,$(BUILD)/analyze/%.o,$(DMN_SRC)): ALL_CFLAGS += $(call pc_cflags,libsystemd)
+$(patsubst %.c,$(BUILD)/analyze/%.o,$(PRE_SRC)): ALL_CFLAGS += -fvisibility=hidden
 
 # `make test` and `make demo` install what is missing first, then build in a
 # fresh make (so pkg-config sees the newly installed packages).

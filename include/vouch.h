@@ -250,6 +250,17 @@ const struct vouch_key *vouch_signer_key(const struct vouch_signer *s);
 /* The signed statement, as parsed from a bundle (not yet trusted unless it
  * came from vouch_verify_*).                                                */
 
+/* The digest of each manifest entry (serialization.hash_type; docs/format.md,
+ * "Hash types").  The root digest over the entries is SHA-256 whatever it is. */
+enum vouch_hash {
+	VOUCH_HASH_SHA256,          /* "sha256": the default (FIPS 180-4) */
+	VOUCH_HASH_BLAKE2B,         /* "blake2b": BLAKE2b-512, unkeyed, 64 bytes */
+	VOUCH_HASH_BLAKE3,          /* "blake3": 32 bytes; files only (no shards) */
+};
+/* The hash_type name of h; parse one (false if it names none). */
+const char *vouch_hash_name(enum vouch_hash h);
+bool vouch_hash_parse(const char *name, enum vouch_hash *h);
+
 struct vouch_resource {
 	char    *name;              /* as in the payload: path, or path:start:end */
 	char    *path;              /* model-relative path ("." for a single file) */
@@ -281,7 +292,8 @@ struct vouch_statement {
 	bool     has_root;
 	char    *predicate_type;
 	char    *method;            /* "files" | "shards" */
-	char    *hash_type;         /* "sha256" */
+	char    *hash_type;         /* "sha256", "blake2b", "blake3" */
+	enum vouch_hash hash;       /* hash_type as a value */
 	uint64_t shard_size;
 	bool     allow_symlinks;
 	char   **ignore_paths;
@@ -344,6 +356,7 @@ struct vouch_sign_opts {
 	int64_t     expires;        /* 0: none */
 	const char *output;         /* default PATH.sig or PATH/model.sig */
 	const char *method;         /* "shards" (default) or "files" */
+	enum vouch_hash hash;       /* default sha256; blake3 signs files (no shards) */
 	uint64_t    shard_size;     /* default VOUCH_DEFAULT_SHARD */
 	bool        allow_symlinks;
 	const char *symlink_root;   /* links must resolve inside this (default PATH) */

@@ -30,6 +30,10 @@ static void help(void)
 	       "      --method M            shards (default; parallel hashing) or files (one\n"
 	       "                            digest per file, as model_signing's CLI verifies)\n"
 	       "      --shard-size BYTES    shard size (default %llu)\n"
+	       "      --hash H              the digest of each file or shard: sha256 (default;\n"
+	       "                            FIPS 180-4, keep it where FIPS applies), blake2b\n"
+	       "                            (BLAKE2b-512) or blake3 (fastest; signed per file,\n"
+	       "                            as model_signing does: no shards)\n"
 	       "      --allow-symlinks      sign symlinks as their targets' content; targets must\n"
 	       "                            stay inside --symlink-root (default: PATH)\n"
 	       "      --symlink-root DIR    the root symlink targets must resolve inside\n"
@@ -101,6 +105,7 @@ int cmd_sign(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "method", required_argument, NULL, 'M' },
 		{ "shard-size", required_argument, NULL, 'S' },
+		{ "hash", required_argument, NULL, 'H' },
 		{ "allow-symlinks", no_argument, NULL, 'L' },
 		{ "symlink-root", required_argument, NULL, 'R' },
 		{ "threads", required_argument, NULL, 't' },
@@ -144,6 +149,10 @@ int cmd_sign(int argc, char **argv)
 			if (!parse_u64(optarg, 1ull << 40, &so.shard_size) || so.shard_size < 4096)
 				return usage_error("sign", "--shard-size must be from 4096 to 2^40 bytes");
 			break;
+		case 'H':
+			if (!vouch_hash_parse(optarg, &so.hash))
+				return usage_error("sign", "--hash must be sha256, blake2b or blake3");
+			break;
 		case 'L': so.allow_symlinks = true; break;
 		case 'R': so.symlink_root = optarg; break;
 		case 't':
@@ -172,6 +181,9 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (so.expires && so.expires <= so.signed_at)
 		return usage_error("sign", "--expires is not after the signing time");
+	if (so.hash == VOUCH_HASH_BLAKE3 && so.method && !strcmp(so.method, "shards"))
+		msg("note: --hash blake3 signs one digest per file (model_signing's rule); "
+		    "--method shards does not apply");
 
 	ret = signer_opts_load(&sig, &signer);
 	if (ret)

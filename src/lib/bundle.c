@@ -255,8 +255,15 @@ static enum vouch_cause parse_v1(const json_t *stmt, struct vouch_statement *st,
 	if (!s)
 		return bad(err, errlen, "%s", "serialization.hash_type missing");
 	st->hash_type = strdup(s);
-	if (strcmp(s, "sha256")) {
-		verr(err, errlen, 0, "hash_type %s is not supported (only sha256)", s);
+	if (!vouch_hash_parse(s, &st->hash)) {
+		verr(err, errlen, 0, "hash_type %.64s is not supported (sha256, blake2b or blake3)", s);
+		return VOUCH_CAUSE_UNSUPPORTED;
+	}
+	/* model_signing signs blake3 per file (its shards fall back to files):
+	 * a sharded blake3 manifest is no form it writes. */
+	if (st->hash == VOUCH_HASH_BLAKE3 && !strcmp(st->method, "shards")) {
+		verr(err, errlen, 0, "hash_type blake3 with method shards is not a form model_signing "
+		     "writes (BLAKE3 is signed per file)");
 		return VOUCH_CAUSE_UNSUPPORTED;
 	}
 	st->allow_symlinks = json_is_true(json_object_get(ser, "allow_symlinks"));
@@ -264,7 +271,8 @@ static enum vouch_cause parse_v1(const json_t *stmt, struct vouch_statement *st,
 		if (!json_u64(json_object_get(ser, "shard_size"), INT64_MAX, &st->shard_size) ||
 		    st->shard_size == 0)
 			return bad(err, errlen, "%s", "serialization.shard_size must be a positive integer");
-		snprintf(algo_shard, sizeof(algo_shard), "sha256-sharded-%" PRIu64, st->shard_size);
+		snprintf(algo_shard, sizeof(algo_shard), "%s-sharded-%" PRIu64,
+			 vouch_hash_name(st->hash), st->shard_size);
 	}
 	ign = json_object_get(ser, "ignore_paths");
 	if (ign) {
@@ -293,14 +301,15 @@ static enum vouch_cause parse_v1(const json_t *stmt, struct vouch_statement *st,
 		const char *name = jstr(r, "name"), *alg = jstr(r, "algorithm"), *dg = jstr(r, "digest");
 
 		st->nres = i + 1;
-		if (!name || !alg || !dg || !parse_hex(dg, rr->digest, 32)) {
+		rr->digest_len = vouch_hash_len(st->hash);
+		if (!name || !alg || !dg || !parse_hex(dg, rr->digest, rr->digest_len)) {
 			EVP_MD_CTX_free(ctx);
-			return bad(err, errlen, "%s", "a resource lacks name, algorithm or a sha256 digest");
+			return bad(err, errlen, "a resource lacks name, algorithm or a %s digest (%zu hex "
+				   "digits)", st->hash_type, 2 * rr->digest_len);
 		}
-		rr->digest_len = 32;
 		rr->name = strdup(name);
 		rr->algorithm = strdup(alg);
-		EVP_DigestUpdate(ctx, rr->digest, 32);
+		EVP_DigestUpdate(ctx, rr->digest, rr->digest_len);
 		if (!strcmp(st->method, "files")) {
 			rr->path = strdup(name);
 			rr->start = 0;

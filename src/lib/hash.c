@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * hash.c - SHA-256 of file ranges through OpenSSL EVP (which uses the CPU's
- * SHA extensions), and a worker pool that spreads files and shards over the
- * cores.  Memory is bounded whatever the model size: one read buffer per
+ * hash.c - digests of file ranges: SHA-256 and BLAKE2b-512 through OpenSSL
+ * EVP (SHA-256 on the CPU's SHA extensions), BLAKE3 through blake3.c; and a
+ * worker pool that spreads files and shards over the cores (and a BLAKE3
+ * file's tree over them when there are fewer files than cores).  Memory is bounded whatever the model size: one read buffer per
  * worker.  A caller's file offset never moves.
  *
  * The bytes come with pread into a page-aligned 1 MiB buffer.  (Hashing
@@ -12,12 +13,14 @@
  * the aligned buffer, pread meets the throughput target without it.)
  */
 #include "vouch_i.h"
+#include "blake3_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* 1 MiB reads: large enough that syscall cost vanishes against hashing,
@@ -38,18 +41,30 @@ static uint8_t *hash_buf_new(void)
 
 /* ---- hashing a range ---- */
 
-static int hash_range(int fd, uint64_t off, uint64_t len, uint8_t out[32], uint8_t *buf)
+static const EVP_MD *evp_of(enum vouch_hash h)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	return h == VOUCH_HASH_BLAKE2B ? EVP_blake2b512() : EVP_sha256();
+}
+
+static int hash_range(int fd, uint64_t off, uint64_t len, enum vouch_hash alg, uint8_t *out,
+		      uint8_t *buf)
+{
+	EVP_MD_CTX *ctx = NULL;
+	struct vouch_blake3 b3;
 	uint64_t done = 0;
-	unsigned mdlen = 32;
+	unsigned mdlen = 0;
 	int ret = 0;
 
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		ret = -EIO;
-		goto out;
+	if (alg == VOUCH_HASH_BLAKE3) {
+		vouch_blake3_init(&b3);
+	} else {
+		ctx = EVP_MD_CTX_new();
+		if (!ctx)
+			return -ENOMEM;
+		if (EVP_DigestInit_ex(ctx, evp_of(alg), NULL) != 1) {
+			ret = -EIO;
+			goto out;
+		}
 	}
 	posix_fadvise(fd, (off_t)off, len == UINT64_MAX ? 0 : (off_t)len, POSIX_FADV_SEQUENTIAL);
 	while (done < len) {
@@ -67,26 +82,71 @@ static int hash_range(int fd, uint64_t off, uint64_t len, uint8_t out[32], uint8
 				ret = -ERANGE;      /* the file is shorter than signed */
 			break;
 		}
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		if (ctx)
+			EVP_DigestUpdate(ctx, buf, (size_t)n);
+		else
+			vouch_blake3_update(&b3, buf, (size_t)n);
 		done += (uint64_t)n;
 	}
-	if (EVP_DigestFinal_ex(ctx, out, &mdlen) != 1)
+	if (ret)
+		goto out;
+	if (!ctx)
+		vouch_blake3_final(&b3, out, VOUCH_BLAKE3_OUT_LEN);
+	else if (EVP_DigestFinal_ex(ctx, out, &mdlen) != 1)
 		ret = -EIO;
 out:
 	EVP_MD_CTX_free(ctx);
 	return ret;
 }
 
-int vouch_hash_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32])
+size_t vouch_hash_len(enum vouch_hash h)
 {
-	uint8_t *buf = hash_buf_new();
+	return h == VOUCH_HASH_BLAKE2B ? VOUCH_BLAKE2B_OUT_LEN : 32;
+}
+
+static const char *const hash_names[] = {
+	[VOUCH_HASH_SHA256] = "sha256",
+	[VOUCH_HASH_BLAKE2B] = "blake2b",
+	[VOUCH_HASH_BLAKE3] = "blake3",
+};
+
+const char *vouch_hash_name(enum vouch_hash h)
+{
+	return (unsigned)h < ARRAY_SIZE(hash_names) ? hash_names[h] : "unknown";
+}
+
+bool vouch_hash_parse(const char *name, enum vouch_hash *h)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hash_names); i++)
+		if (!strcmp(name, hash_names[i])) {
+			*h = (enum vouch_hash)i;
+			return true;
+		}
+	return false;
+}
+
+static int hash_one(int fd, uint64_t off, uint64_t len, enum vouch_hash alg, uint8_t *out)
+{
+	uint8_t *buf;
 	int ret;
 
-	if (!buf)
+	if (off > INT64_MAX || (len != UINT64_MAX && len > INT64_MAX - off))
+		return -EINVAL;
+	if (!(buf = hash_buf_new()))
 		return -ENOMEM;
-	ret = hash_range(fd, off, len, out, buf);
+	ret = hash_range(fd, off, len, alg, out, buf);
 	free(buf);
 	return ret;
+}
+
+int vouch_hash_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32])
+{
+	return hash_one(fd, off, len, VOUCH_HASH_SHA256, out);
+}
+
+int vouch_blake2b_fd(int fd, uint64_t off, uint64_t len, uint8_t out[VOUCH_BLAKE2B_OUT_LEN])
+{
+	return hash_one(fd, off, len, VOUCH_HASH_BLAKE2B, out);
 }
 
 /* ---- the worker pool ---- */
@@ -108,7 +168,7 @@ static void *worker(void *arg)
 		if (i >= p->n)
 			break;
 		p->jobs[i].rc = buf ? hash_range(p->jobs[i].fd, p->jobs[i].off, p->jobs[i].len,
-						 p->jobs[i].digest, buf) : -ENOMEM;
+						 p->jobs[i].alg, p->jobs[i].digest, buf) : -ENOMEM;
 	}
 	free(buf);
 	return NULL;
@@ -124,6 +184,14 @@ void vouch_hash_jobs(struct vouch_hash_job *jobs, size_t n, unsigned threads)
 		threads = vouch_ncpu();
 	if (threads > ARRAY_SIZE(tids))
 		threads = ARRAY_SIZE(tids);
+	/* Fewer BLAKE3 files than workers: each file's tree is split across
+	 * them instead (one file at a time, every core on it). */
+	if (n < threads && n && jobs[0].alg == VOUCH_HASH_BLAKE3) {
+		for (size_t i = 0; i < n; i++)
+			jobs[i].rc = vouch_blake3_fd(jobs[i].fd, jobs[i].off, jobs[i].len,
+						     jobs[i].digest, threads);
+		return;
+	}
 	if (threads > n)
 		threads = (unsigned)n;
 	atomic_init(&p.next, 0);

@@ -222,21 +222,21 @@ int vouch_item_open(int rootfd, const struct vouch_item *it)
 }
 
 size_t vouch_plan_jobs(int fd, uint64_t size, bool sharded, uint64_t shard_size,
-		       struct vouch_hash_job *jobs, size_t max)
+		       enum vouch_hash alg, struct vouch_hash_job *jobs, size_t max)
 {
 	size_t n = 0;
 
 	if (!sharded) {
 		if (!max)
 			return (size_t)-1;
-		jobs[0] = (struct vouch_hash_job){ .fd = fd, .off = 0, .len = size };
+		jobs[0] = (struct vouch_hash_job){ .fd = fd, .off = 0, .len = size, .alg = alg };
 		return 1;
 	}
 	for (uint64_t off = 0; off < size; off += shard_size) {
 		if (n == max)
 			return (size_t)-1;
 		jobs[n++] = (struct vouch_hash_job){
-			.fd = fd, .off = off,
+			.fd = fd, .off = off, .alg = alg,
 			.len = size - off < shard_size ? size - off : shard_size,
 		};
 	}
@@ -249,7 +249,7 @@ size_t vouch_plan_jobs(int fd, uint64_t size, bool sharded, uint64_t shard_size,
 #define BATCH_JOBS  16384       /* 1 TiB of 64 MiB shards in one file */
 
 int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
-		     uint64_t shard_size, unsigned threads, vouch_item_want_fn want,
+		     uint64_t shard_size, enum vouch_hash alg, unsigned threads, vouch_item_want_fn want,
 		     vouch_item_fn fn, void *arg)
 {
 	struct vouch_hash_job *jobs = calloc(BATCH_JOBS, sizeof(*jobs));
@@ -277,7 +277,7 @@ int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
 				b[nb].rc = -EINVAL;
 			if (!b[nb].rc && (!want || want(arg, it, &b[nb].st))) {
 				n = vouch_plan_jobs(b[nb].fd, (uint64_t)b[nb].st.st_size, sharded,
-						    shard_size, jobs + nj, BATCH_JOBS - nj);
+						    shard_size, alg, jobs + nj, BATCH_JOBS - nj);
 				if (n == (size_t)-1) {
 					if (nb > 0) {     /* no room: leave it for the next batch */
 						if (b[nb].fd >= 0)

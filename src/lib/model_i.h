@@ -33,11 +33,11 @@ void vouch_items_free(struct vouch_items *it);
 /* Open an item for hashing (beneath rootfd, no symlinks, or its allowed target). */
 int  vouch_item_open(int rootfd, const struct vouch_item *it);
 
-/* The byte ranges to hash for a file of `size` bytes: one for "files", one
- * per shard for "shards" (none for an empty file).  Returns the count, or
- * (size_t)-1 if more than max would be needed. */
+/* The byte ranges to hash with alg for a file of `size` bytes: one for
+ * "files", one per shard for "shards" (none for an empty file).  Returns the
+ * count, or (size_t)-1 if more than max would be needed. */
 size_t vouch_plan_jobs(int fd, uint64_t size, bool sharded, uint64_t shard_size,
-		       struct vouch_hash_job *jobs, size_t max);
+		       enum vouch_hash alg, struct vouch_hash_job *jobs, size_t max);
 
 /* Called per item with its hashed ranges; rc is 0 or -errno from opening. */
 typedef int (*vouch_item_fn)(void *arg, const struct vouch_item *it, int rc,
@@ -51,7 +51,7 @@ typedef bool (*vouch_item_want_fn)(void *arg, const struct vouch_item *it, const
  * calling fn for each in order.  Stops at fn's first non-zero return.
  * want may be NULL (hash everything). */
 int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
-		     uint64_t shard_size, unsigned threads, vouch_item_want_fn want,
+		     uint64_t shard_size, enum vouch_hash alg, unsigned threads, vouch_item_want_fn want,
 		     vouch_item_fn fn, void *arg);
 
 #endif

@@ -157,7 +157,8 @@ enum vouch_cause vouch_file_compare(const struct vouch_resource *const *res, siz
 			verr(detail, dl, 0, "read error: %s", strerror(-jobs[i].rc));
 			return VOUCH_CAUSE_IO_ERROR;
 		}
-		if (memcmp(jobs[i].digest, res[i]->digest, 32)) {
+		if (res[i]->digest_len != vouch_hash_len(jobs[i].alg) ||
+		    memcmp(jobs[i].digest, res[i]->digest, res[i]->digest_len)) {
 			if (res[i]->sharded)
 				verr(detail, dl, 0, "bytes %" PRIu64 "-%" PRIu64 " differ from the signed digest",
 				     res[i]->start, res[i]->end);

@@ -30,6 +30,7 @@ struct collect {
 	EVP_MD_CTX *root;
 	bool sharded;
 	uint64_t shard_size;
+	enum vouch_hash hash;
 	char *err;
 	size_t errlen;
 };
@@ -38,19 +39,21 @@ static int collect_item(void *arg, const struct vouch_item *it, int rc, const st
 			const struct vouch_hash_job *jobs, size_t njobs)
 {
 	struct collect *c = arg;
-	char hex[65], name[PATH_MAX + 48], algo[64];
+	char hex[129], name[PATH_MAX + 48], algo[64];
+	size_t dlen = vouch_hash_len(c->hash);
 
 	if (rc)
 		return verr(c->err, c->errlen, rc, "%s: %s", it->path, strerror(-rc));
 	if (c->sharded)
-		snprintf(algo, sizeof(algo), "sha256-sharded-%" PRIu64, c->shard_size);
+		snprintf(algo, sizeof(algo), "%s-sharded-%" PRIu64, vouch_hash_name(c->hash),
+			 c->shard_size);
 	else
-		snprintf(algo, sizeof(algo), "sha256");
+		snprintf(algo, sizeof(algo), "%s", vouch_hash_name(c->hash));
 	for (size_t i = 0; i < njobs; i++) {
 		if (jobs[i].rc)
 			return verr(c->err, c->errlen, jobs[i].rc, "%s: %s (changed while signing?)",
 				    it->path, strerror(-jobs[i].rc));
-		vouch_hex(jobs[i].digest, 32, hex);
+		vouch_hex(jobs[i].digest, dlen, hex);
 		if (c->sharded)
 			snprintf(name, sizeof(name), "%s:%" PRIu64 ":%" PRIu64, it->path,
 				 jobs[i].off, jobs[i].off + jobs[i].len);
@@ -59,7 +62,7 @@ static int collect_item(void *arg, const struct vouch_item *it, int rc, const st
 		json_array_append_new(c->resources,
 				      json_pack("{s:s, s:s, s:s}", "algorithm", algo, "digest", hex,
 						"name", name));
-		EVP_DigestUpdate(c->root, jobs[i].digest, 32);
+		EVP_DigestUpdate(c->root, jobs[i].digest, dlen);
 	}
 	json_object_set_new(c->files, it->path, json_integer((json_int_t)st->st_size));
 	return 0;
@@ -111,6 +114,13 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 	if (o->method && strcmp(o->method, "shards") && strcmp(o->method, "files"))
 		return verr(err, errlen, -EINVAL, "unknown method %s (want shards or files)", o->method);
 	c.shard_size = o->shard_size ? o->shard_size : VOUCH_DEFAULT_SHARD;
+	c.hash = o->hash;
+	if ((unsigned)c.hash > VOUCH_HASH_BLAKE3)
+		return verr(err, errlen, -EINVAL, "unknown hash type %d", (int)c.hash);
+	/* model_signing's rule: BLAKE3 is signed per file (it parallelises
+	 * inside a file), shards fall back to files. */
+	if (c.hash == VOUCH_HASH_BLAKE3)
+		c.sharded = false;
 	if (o->version >= (1ull << 53))
 		return verr(err, errlen, -EINVAL, "version must be below 2^53");
 	if (lstat(path, &st) < 0)
@@ -175,7 +185,7 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 		ret = -ENOMEM;
 		goto done;
 	}
-	ret = vouch_model_hash(rootfd, &items, c.sharded, c.shard_size, o->threads, NULL,
+	ret = vouch_model_hash(rootfd, &items, c.sharded, c.shard_size, c.hash, o->threads, NULL,
 			       collect_item, &c);
 	if (ret)
 		goto done;
@@ -183,7 +193,7 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 	vouch_hex(root, 32, roothex);
 
 	ser = json_pack("{s:s, s:s, s:b}", "method", c.sharded ? "shards" : "files",
-			"hash_type", "sha256", "allow_symlinks", o->allow_symlinks);
+			"hash_type", vouch_hash_name(c.hash), "allow_symlinks", o->allow_symlinks);
 	if (c.sharded)
 		json_object_set_new(ser, "shard_size", json_integer((json_int_t)c.shard_size));
 	if (is_dir) {

@@ -165,7 +165,7 @@ static void verify_dir(struct tree *t, const char *path, const char *sigpath)
 		problem(t, name, c, colon ? colon + 2 : err);
 		goto out;
 	}
-	vouch_model_hash(rootfd, &items, !strcmp(st->method, "shards"), st->shard_size,
+	vouch_model_hash(rootfd, &items, !strcmp(st->method, "shards"), st->shard_size, st->hash,
 			 t->o->threads, want_item, check_item, t);
 	/* Signed but absent (and not excluded by the caller's ignore list). */
 	for (size_t i = 0; i < st->nres; i++) {
@@ -221,7 +221,7 @@ static void verify_file(struct tree *t, const char *path, bool sidecar)
 	items.v = &one;
 	items.n = 1;
 	vouch_model_hash(-1, &items, !strcmp(t->b->st.method, "shards"), t->b->st.shard_size,
-			 t->o->threads, want_item, check_item, t);
+			 t->b->st.hash, t->o->threads, want_item, check_item, t);
 	if (!t->seen[0] && t->b->st.nres)
 		problem(t, path, VOUCH_CAUSE_MISSING, "not found");
 	free(real);

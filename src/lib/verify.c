@@ -458,6 +458,7 @@ struct plan {
 	const struct vouch_resource **ptrs;
 	size_t   nres;
 	uint64_t shard_size;
+	enum vouch_hash alg;
 	struct vouch_hash_job *jobs;         /* the hash of the fd, once done */
 	size_t   njobs;
 	struct vouch_ident fid;              /* of the file the jobs hashed */
@@ -532,6 +533,7 @@ static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *
 	}
 	p->nres = nres;
 	p->shard_size = auth->b->st.shard_size;
+	p->alg = auth->b->st.hash;
 	return VOUCH_CAUSE_OK;
 }
 
@@ -573,6 +575,7 @@ static enum vouch_cause hash_plan(int fd, const struct stat *st, struct plan *p)
 
 	vouch_ident_of(st, &fid);
 	if (p->jobs && !memcmp(&fid, &p->fid, sizeof(fid)) && p->njobs == p->nres &&
+	    p->jobs[0].alg == p->alg &&
 	    p->jobs[0].len == (p->res[0].sharded ? p->res[0].end - p->res[0].start : (uint64_t)st->st_size))
 		return VOUCH_CAUSE_OK;
 	free(p->jobs);
@@ -580,7 +583,8 @@ static enum vouch_cause hash_plan(int fd, const struct stat *st, struct plan *p)
 	p->njobs = 0;
 	if (!p->jobs)
 		return VOUCH_CAUSE_IO_ERROR;
-	n = vouch_plan_jobs(fd, (uint64_t)st->st_size, p->res[0].sharded, p->shard_size, p->jobs, p->nres);
+	n = vouch_plan_jobs(fd, (uint64_t)st->st_size, p->res[0].sharded, p->shard_size, p->alg,
+			    p->jobs, p->nres);
 	if (n == (size_t)-1)
 		return VOUCH_CAUSE_SIZE_MISMATCH;
 	vouch_hash_jobs(p->jobs, n, 0);

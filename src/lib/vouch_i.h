@@ -117,11 +117,15 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src);
 struct vouch_hash_job {
 	int       fd;
 	uint64_t  off, len;      /* len UINT64_MAX: to EOF */
-	uint8_t   digest[32];
+	enum vouch_hash alg;
+	uint8_t   digest[64];    /* vouch_hash_len(alg) bytes */
 	int       rc;            /* 0, -errno, -ERANGE if the file was short */
 };
+/* Bytes of a digest of this kind (32 or 64). */
+size_t vouch_hash_len(enum vouch_hash h);
 /* Run jobs on up to `threads` workers (0: one per core); blocks until all are
- * done.  Memory: one 1 MiB buffer per worker. */
+ * done.  BLAKE3 jobs fewer than the workers are each split across them
+ * (BLAKE3's tree).  Memory: one 1 MiB buffer per worker. */
 void vouch_hash_jobs(struct vouch_hash_job *jobs, size_t n, unsigned threads);
 unsigned vouch_ncpu(void);
 
