@@ -18,12 +18,6 @@
  *   CHECK_CAUSE(got, want)         enum vouch_cause, shown by name
  *   CHECK_MEM(got, gotlen, want, wantlen, what)   bytes
  *   CHECK_BYTES(got, gotlen, "literal", what)     bytes against a literal
- *   CHECK_KNOWN_BUG(cond, bug, fmt, ...)  what must hold, but does not yet
- *                                  because of a bug reported and not fixed
- *                                  (bug: one line naming it): shown as
- *                                  "KNOWN BUG", not counted as a failure;
- *                                  once it holds it fails, so the marker is
- *                                  turned into a CHECK with the fix
  *
  * Strings in messages are shown escaped (check_esc): a failure message about
  * a hostile name must not itself drive the terminal.  Checks may be made
@@ -45,7 +39,6 @@
 
 static unsigned check_failures __attribute__((unused));
 static unsigned check_count __attribute__((unused));
-static unsigned check_known_bugs __attribute__((unused));
 
 static inline void check_passed(void)
 {
@@ -121,33 +114,7 @@ static inline const char *check_esc(const char *s)
 		check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); \
 } while (0)
 
-#define CHECK_KNOWN_BUG(cond, bug, ...) do { \
-	if (!(cond)) \
-		check_known_bug(__FILE__, __LINE__, #cond, bug, __VA_ARGS__); \
-	else \
-		check_fail(__FILE__, __LINE__, #cond, "a KNOWN BUG check passes now (%s): if " \
-			   "the bug is fixed, make it a CHECK", bug); \
-} while (0)
-
-static inline void check_known_bug(const char *file, int line, const char *expr, const char *bug,
-				   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static inline void check_known_bug(const char *file, int line, const char *expr, const char *bug,
-				   const char *fmt, ...)
-{
-	va_list ap;
-
-	__atomic_add_fetch(&check_count, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&check_known_bugs, 1, __ATOMIC_RELAXED);
-	flockfile(stderr);
-	fprintf(stderr, "KNOWN BUG %s:%d: %s: %s: ", file, line, bug, expr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-}
-
-/* Print the summary and stop: for a failed setup that the rest depends on. */
+/* A failed setup that the rest depends on: print the summary and stop. */
 static inline int check_done(void);
 #define REQUIRE(cond, ...) do { \
 	if (!(cond)) { \
@@ -181,7 +148,8 @@ static inline int check_done(void);
 		check_passed(); \
 	else \
 		check_fail(__FILE__, __LINE__, #hay " contains " #needle, \
-			   "\"%s\" does not contain \"%s\"", check_esc(check_h_), check_esc(check_n_)); \
+			   "\"%s\" does not contain \"%s\"", check_esc(check_h_), \
+			   check_esc(check_n_)); \
 } while (0)
 
 #define CHECK_NOT_CONTAINS(hay, needle) do { \
@@ -223,18 +191,13 @@ static inline int check_done(void)
 {
 	unsigned n = __atomic_load_n(&check_count, __ATOMIC_RELAXED);
 	unsigned f = __atomic_load_n(&check_failures, __ATOMIC_RELAXED);
-	unsigned k = __atomic_load_n(&check_known_bugs, __ATOMIC_RELAXED);
-	char known[64] = "";
 
 	fflush(stdout);
-	if (k)
-		snprintf(known, sizeof(known), " (%u known bug%s shown above)", k, k == 1 ? "" : "s");
 	if (f) {
-		fprintf(stderr, "%s: %u of %u checks failed%s\n", program_invocation_short_name, f, n,
-			known);
+		fprintf(stderr, "%s: %u of %u checks failed\n", program_invocation_short_name, f, n);
 		return 1;
 	}
-	fprintf(stderr, "%s: all %u checks passed%s\n", program_invocation_short_name, n - k, known);
+	fprintf(stderr, "%s: all %u checks passed\n", program_invocation_short_name, n);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
  * so nothing needs a thread.
  */
 #include "vouch_i.h"
+#include "check.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,12 +28,6 @@
 #include <unistd.h>
 
 extern int vouch_ask_timeout_ms;        /* ask.c: not API, shortened here */
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static int count_fds(void)
 {
@@ -325,10 +320,5 @@ int main(void)
 	test_client_refuses(file);
 	test_server_refuses(file);
 	close(file);
-	if (failures) {
-		fprintf(stderr, "test_ask: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_ask: ok\n");
-	return 0;
+	CHECK_EXIT();
 }

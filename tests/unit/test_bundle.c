@@ -9,6 +9,7 @@
  * UNSUPPORTED) with a message, no bundle, and - under ASan - no leak.
  */
 #include "bundle_i.h"
+#include "check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -624,10 +619,5 @@ int main(void)
 	test_golden(src);
 	test_malformed_statements();
 	test_malformed_bundles(src);
-	if (failures) {
-		fprintf(stderr, "test_bundle: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_bundle: all checks passed\n");
-	return 0;
+	CHECK_EXIT();
 }

@@ -8,6 +8,7 @@
  * bundle version must carry, and one key id per EC key (issue 25).
  */
 #include "interop_i.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -27,12 +28,8 @@
 #define IDENTITY "stefanb@us.ibm.com"
 #define ISSUER   "https://sigstore.verify.ibm.com/oauth2"
 
-static int failures;
 static char vec[4096];
 
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static const char *vpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *vpath(const char *fmt, ...)
@@ -1185,8 +1182,8 @@ int main(void)
 	CHECK(ret == 0, "add_ca lookalike: %s", err);
 	ret = vouch_anchors_add_ca(&in, vpath("keys/int-ca-cert.pem"), err, sizeof(err));
 	CHECK(ret == 0, "add_ca intermediate: %s", err);
-	if (failures)
-		return 1;
+	if (check_failures)
+		CHECK_EXIT();
 
 	/* loaders refuse junk */
 	CHECK(vouch_anchors_add_ca(&none, vpath("keys/signing-key-pub.pem"), err, sizeof(err)) != 0,
@@ -1266,6 +1263,5 @@ int main(void)
 	vouch_anchors_clear(&ss);
 	vouch_anchors_clear(&lk);
 	vouch_anchors_clear(&in);
-	printf("%s\n", failures ? "FAILED" : "all passed");
-	return failures ? 1 : 0;
+	CHECK_EXIT();
 }

@@ -14,6 +14,7 @@
  * saying so, where that is refused.
  */
 #include "vouch_i.h"
+#include "check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,12 +28,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static char T[PATH_MAX];        /* the test's directory (real path) */
 static char ROOT[PATH_MAX + 16];  /* T/store: the protected root */
@@ -495,10 +490,5 @@ int main(void)
 	vouch_locator_free(NULL);
 
 	cleanup();
-	if (failures) {
-		fprintf(stderr, "test_locate: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_locate: ok\n");
-	return 0;
+	CHECK_EXIT();
 }

@@ -10,17 +10,12 @@
  * (tests/cases/fs-receipts.sh).
  */
 #include "receipt_i.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 #define NOW 1800000000ll
 
@@ -184,10 +179,5 @@ int main(void)
 	test_bad_input();
 	test_match();
 	test_content();
-	if (failures) {
-		fprintf(stderr, "%d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_receipt: ok\n");
-	return 0;
+	CHECK_EXIT();
 }

@@ -8,6 +8,7 @@
  * and the DSSE spec, not from the code under test.
  */
 #include "vouch_i.h"
+#include "check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
 static int sign_of(int v)
 {
@@ -219,16 +214,6 @@ static void test_time_calendar(void)
 
 /* ---- DSSE PAE ---- */
 
-static void check_bytes(const uint8_t *got, size_t gotlen, const char *want, size_t wantlen,
-			const char *what)
-{
-	CHECK(got && gotlen == wantlen && !memcmp(got, want, wantlen),
-	      "%s: got %zu bytes \"%.*s\", want %zu bytes \"%.*s\"", what, got ? gotlen : 0,
-	      got ? (int)gotlen : 0, got ? (const char *)got : "", wantlen, (int)wantlen, want);
-}
-
-#define CHECK_BYTES(got, gotlen, lit, what) check_bytes(got, gotlen, lit, sizeof(lit) - 1, what)
-
 static void test_pae(void)
 {
 	size_t len;
@@ -296,14 +281,14 @@ static void test_pae_v02(void)
 	size_t len;
 
 	p = vouch_dsse_pae_v02(VOUCH_PAYLOAD_TYPE, (const uint8_t *)payload, sizeof(payload) - 1, &len);
-	check_bytes(p, len, want, sizeof(want) - 1, "v0.2 PAE, small payload");
+	CHECK_MEM(p, len, want, sizeof(want) - 1, "v0.2 PAE, small payload");
 	free(p);
 
 	for (int i = 0; i < 256; i++)
 		all[i] = (uint8_t)i;
 	all[256] = '"';
 	p = vouch_dsse_pae_v02(VOUCH_PAYLOAD_TYPE, all, sizeof(all), &len);
-	check_bytes(p, len, pae_v02_all, sizeof(pae_v02_all) - 1, "v0.2 PAE, every byte value");
+	CHECK_MEM(p, len, pae_v02_all, sizeof(pae_v02_all) - 1, "v0.2 PAE, every byte value");
 	free(p);
 
 	p = vouch_dsse_pae_v02(VOUCH_PAYLOAD_TYPE, (const uint8_t *)"", 0, &len);
@@ -415,10 +400,5 @@ int main(void)
 	test_cause_names();
 	test_hex();
 	test_openat_beneath();
-	if (failures) {
-		fprintf(stderr, "test_util: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_util: all checks passed\n");
-	return 0;
+	CHECK_EXIT();
 }
