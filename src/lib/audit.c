@@ -139,35 +139,66 @@ int vouch_audit_new(const char *json_path, bool optional, struct vouch_audit **o
 	return 0;
 }
 
-/* Append s to buf as a safe value: bare if it only holds harmless bytes,
- * else quoted with \" \\ and \xHH for anything outside printable ASCII.
- * json: always quoted, valid JSON string. */
+/* The escaped text of one byte of a value.  Syslog: backslash-quote and two
+ * backslashes for a quote and a backslash, backslash-xHH outside printable
+ * ASCII, else the byte.  JSON: the string decodes to the name with each
+ * backslash doubled and each byte outside printable ASCII as the text
+ * backslash-xHH (a quote decodes to a quote), so two names never decode
+ * alike. */
+static size_t escape_byte(unsigned char c, bool json, char out[8])
+{
+	if (c == '"' && json)
+		return (size_t)snprintf(out, 8, "\\\"");       /* JSON's own escape: decodes to a quote */
+	if (c == '"' || c == '\\')
+		return (size_t)snprintf(out, 8, json ? "\\\\\\%c" : "\\%c", c);
+	if (c < 0x20 || c >= 0x7f)
+		return (size_t)snprintf(out, 8, json ? "\\\\x%02x" : "\\x%02x", c);
+	out[0] = (char)c;
+	out[1] = '\0';
+	return 1;
+}
+
+/* Append s to buf (cap bytes in all, *len used) as a safe value: bare if it
+ * only holds harmless bytes, else quoted (always quoted in JSON).  A value
+ * that does not fit is cut between two escapes and ends with "...", inside
+ * its quotes: the record around it stays well formed.  Writes nothing if
+ * not even an empty value fits (3 bytes). */
 void vouch_audit_put_value(char *buf, size_t cap, size_t *len, const char *s, bool json)
 {
-	bool bare = !json && *s;
+	bool bare = !json && *s, cut = false;
+	size_t need = 0, q;
+	char e[8];
 
-	for (const unsigned char *p = (const unsigned char *)s; *p && bare; p++)
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '=')
 			bare = false;
-#define PUT(c) do { if (*len + 1 < cap) buf[(*len)++] = (c); } while (0)
-	if (!bare)
-		PUT('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			PUT('\\');
-			PUT((char)*p);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			if (*len + 4 < cap)
-				/* In JSON, "\\xHH" (an escaped backslash): the same text as in syslog. */
-				*len += (size_t)snprintf(buf + *len, cap - *len,
-							 json ? "\\\\x%02x" : "\\x%02x", *p);
-		} else {
-			PUT((char)*p);
-		}
+		need += escape_byte(*p, json, e);
 	}
-	if (!bare)
-		PUT('"');
-#undef PUT
+	q = bare ? 0 : 2;
+	if (*len >= cap || cap - *len < 3)
+		return;
+	/* Room for the text, the quotes and the NUL; else cut and keep 3 for "...". */
+	if (need + q + 1 > cap - *len) {
+		cut = true;
+		bare = false;
+		q = 2;
+	}
+	if (q)
+		buf[(*len)++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n = escape_byte(*p, json, e);
+
+		if (cut && *len + n + 3 + 1 + 1 > cap)
+			break;
+		memcpy(buf + *len, e, n);
+		*len += n;
+	}
+	if (cut && *len + 3 + 2 <= cap) {
+		memcpy(buf + *len, "...", 3);
+		*len += 3;
+	}
+	if (q)
+		buf[(*len)++] = '"';
 	buf[*len] = '\0';
 }
 
@@ -584,10 +615,16 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 	char kv[6144], json[8192], num[32], ts[32];
 	size_t kl = 0, jl = 0;
 	int prio = e->priority;
-	struct { const char *k; const char *v; bool num; } f[20];
+	/* Each value's room in the syslog body (the JSON line gets twice it):
+	 * the sum stays below both buffers and the 4200-byte syslog datagram,
+	 * so a hostile name is cut ("...") and every field after it still
+	 * comes, and each record is one well-formed line. */
+	struct { const char *k; const char *v; bool num; size_t room; } f[20];
 	size_t nf = 0;
 
-#define FIELD(key, val, isnum) do { f[nf].k = (key); f[nf].v = (val); f[nf].num = (isnum); nf++; } while (0)
+#define FIELD(key, val, isnum) do { f[nf].k = (key); f[nf].v = (val); f[nf].num = (isnum); \
+	f[nf].room = !strcmp(key, "path") ? 1280 : !strcmp(key, "signers") || !strcmp(key, "detail") ? \
+		     640 : !strcmp(key, "model") ? 256 : 96; nf++; } while (0)
 	char dev[24], ino[24], size[24], pid[16], uid[16], ver[24], ms[24];
 
 	snprintf(dev, sizeof(dev), "%" PRIu64, (uint64_t)e->dev);
@@ -631,7 +668,8 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 			kl += (size_t)snprintf(kv + kl, sizeof(kv) - kl, "%s%s=", i ? " " : "", f[i].k);
 			if (kl >= sizeof(kv))
 				kl = sizeof(kv) - 1;
-			vouch_audit_put_value(kv, sizeof(kv), &kl, f[i].v, false);
+			vouch_audit_put_value(kv, kl + f[i].room < sizeof(kv) ? kl + f[i].room : sizeof(kv),
+					      &kl, f[i].v, false);
 		}
 		if (jl + 8 < sizeof(json)) {
 			jl += (size_t)snprintf(json + jl, sizeof(json) - jl, ",\"%s\":", f[i].k);
@@ -640,7 +678,8 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 			if (f[i].num)
 				jl += (size_t)snprintf(json + jl, sizeof(json) - jl, "%s", f[i].v);
 			else
-				vouch_audit_put_value(json, sizeof(json) - 3, &jl, f[i].v, true);
+				vouch_audit_put_value(json, jl + 2 * f[i].room < sizeof(json) - 3 ?
+						      jl + 2 * f[i].room : sizeof(json) - 3, &jl, f[i].v, true);
 		}
 	}
 	if (jl > sizeof(json) - 3)
