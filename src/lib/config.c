@@ -86,6 +86,7 @@ struct parse {
 	int line;                 /* lines read so far: inih calls back per line */
 	int fail_line;
 	bool failed;
+	bool lenient;             /* the protect scrape: skip what it cannot read */
 };
 
 static bool abs_path(const char *v)
@@ -288,6 +289,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 
 	if (p->failed)
 		return 0;
+	/* inih strips only ';' comments after a value: "/srv/models # prod"
+	 * would be read as a root of that name, and /srv/models left
+	 * unprotected.  A '#' after a blank is refused, not guessed at. */
+	for (const char *h = strchr(value, '#'); h; h = strchr(h + 1, '#')) {
+		if (h > value && (h[-1] == ' ' || h[-1] == '\t')) {
+			why = "a '#' comment after a value: put comments on a line of their own";
+			goto bad;
+		}
+	}
 	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
 		const struct conf_key *k = &conf_keys[i];
 
@@ -307,6 +317,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			return 1;
 		why = "a [models] entry must be an absolute path glob = model name[, name...]";
 	}
+bad:
 	/* The value as typed (escaped, cut): the line may hold a typo the
 	 * user cannot see. */
 	p->failed = true;
@@ -322,10 +333,32 @@ static char *reader(char *str, int num, void *stream)
 	struct parse *p = *(struct parse **)stream;
 	FILE *f = ((FILE **)stream)[1];
 	char *r = fgets(str, num, f);
+	int c;
 
-	if (r && (strchr(r, '\n') || feof(f)))
+	if (r && (strchr(r, '\n') || feof(f))) {
 		p->line++;
-	return r;
+		return r;
+	}
+	if (!r)
+		return NULL;
+	/* Longer than inih's line buffer: inih would read the rest as a line
+	 * of its own (a value cut, its tail taken as another key).  Refuse
+	 * it; the scrape skips it and reads on. */
+	while ((c = fgetc(f)) != EOF && c != '\n')
+		;
+	p->line++;
+	r += strspn(r, " \t");
+	if (p->lenient || *r == '#' || *r == ';') {      /* a long comment is a comment */
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	if (!p->failed) {
+		p->failed = true;
+		p->fail_line = p->line;
+		verr(p->err, p->errlen, -EINVAL, "%s:%d: line longer than %d bytes", p->path, p->line,
+		     num - 2);
+	}
+	return NULL;
 }
 
 /* ---- reaching the file ------------------------------------------------ */
@@ -679,7 +712,7 @@ static int scrape_handler(void *user, const char *section, const char *key, cons
 
 int vouch_config_scrape_protect(const char *path, struct vouch_config *cfg)
 {
-	struct parse p = { .cfg = cfg, .path = path };
+	struct parse p = { .cfg = cfg, .path = path, .lenient = true };
 	int rc, ret;
 
 	ret = parse_file(&p, false, scrape_handler, &rc);
