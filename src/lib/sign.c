@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,12 +110,24 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 	struct stat st;
 	bool is_dir;
 	int rootfd = -1, ret;
+	int64_t signed_at;
 
 	c.sharded = !o->method || !strcmp(o->method, "shards");
 	if (o->method && strcmp(o->method, "shards") && strcmp(o->method, "files"))
 		return verr(err, errlen, -EINVAL, "unknown method %s (want shards or files)", o->method);
 	c.shard_size = o->shard_size ? o->shard_size : VOUCH_DEFAULT_SHARD;
 	c.hash = o->hash;
+	/* 0: now, or SOURCE_DATE_EPOCH (reproducible builds), as vouch.h says. */
+	signed_at = o->signed_at;
+	if (!signed_at) {
+		const char *sde = secure_getenv("SOURCE_DATE_EPOCH");
+		char *end;
+		long long t = sde && *sde ? strtoll(sde, &end, 10) : -1;
+
+		signed_at = sde && *sde && !*end && t >= 0 ? (int64_t)t : (int64_t)time(NULL);
+	}
+	if (o->expires && o->expires <= signed_at)
+		return verr(err, errlen, -EINVAL, "expires is not after the signing time");
 	if ((unsigned)c.hash > VOUCH_HASH_BLAKE3)
 		return verr(err, errlen, -EINVAL, "unknown hash type %d", (int)c.hash);
 	/* model_signing's rule: BLAKE3 is signed per file (it parallelises
@@ -202,7 +215,7 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 			json_array_append_new(ign, json_string(dir_ignores[i]));
 		json_object_set_new(ser, "ignore_paths", ign);
 	}
-	vouch_time_format(o->signed_at, ts);
+	vouch_time_format(signed_at, ts);
 	meta = json_pack("{s:s, s:I, s:s, s:o}", "name", o->name ? o->name : base,
 			 "version", (json_int_t)(o->version ? o->version : 1), "signed_at", ts,
 			 "files", c.files);

@@ -183,6 +183,23 @@ int main(void)
 	EXPECT("plain", "rev", 1, VOUCH_CAUSE_REVOKED_KEY, now + 500 + SKEW + 1,
 	       "revoked: the window's edge is still reported");
 
+	/* signed_at 0 means now (vouch.h), not 1970: a library caller's
+	 * signature must count under a key window that began this year. */
+	unsetenv("SOURCE_DATE_EPOCH");
+	sign_model("zero", 0, 0);
+	snprintf(ini, sizeof(ini), "not_before = %s\n", rfc3339(now - 3600));
+	trust_dir("recent", ini, NULL, false);
+	{
+		struct vouch_auth a;
+
+		auth_of("zero", "recent", 1, &a);
+		CHECK(a.cause == VOUCH_CAUSE_OK && a.b && a.b->st.meta.signed_at >= now &&
+		      a.b->st.meta.signed_at <= now + 60, "signed_at 0: %s, signed at %lld (now %lld)",
+		      vouch_cause_name(a.cause), a.b ? (long long)a.b->st.meta.signed_at : 0LL,
+		      (long long)now);
+		vouch_auth_clear(&a);
+	}
+
 	/* The skew works both ways: signed_at within the skew ahead is fine,
 	 * and the edge is already behind us. */
 	sign_model("near", now + SKEW - 2, 0);
