@@ -201,17 +201,25 @@ static void take_config_path(void)
  *    thread, with locks held; and a server that drops privileges after
  *    start could then no longer read a config its service reads fine.
  * Exit status 126, as a shell reports a program it found but cannot run. */
-static void shim_stop(int e) __attribute__((noreturn));
-static void shim_stop(int e)
+/* The config VOUCH_CONFIG names cannot be read (why NULL: errno e), or
+ * read but not used (why: the parser's message, escaped here). */
+static void shim_stop(int e, const char *why) __attribute__((noreturn));
+static void shim_stop(int e, const char *why)
 {
-	char comm[17] = "", line[1536];
+	char comm[17] = "", line[1536], shown[512];
 	int n;
 
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	n = snprintf(line, sizeof(line), "preload: %s (VOUCH_CONFIG): cannot read it as uid %u: %s; "
-		     "stopping %s (pid %d) before it starts, or its model files would be opened "
-		     "unchecked (the config holds no secret: make it readable, 0644)",
-		     S.conf, (unsigned)geteuid(), strerror(e), comm, (int)getpid());
+	if (why)
+		n = snprintf(line, sizeof(line), "preload: %s (VOUCH_CONFIG): %s; stopping %s (pid %d) "
+			     "before it starts: it names no protected root to fail closed on, and its "
+			     "model files would be opened unchecked", S.conf,
+			     vouch_escape(why, shown, sizeof(shown)), comm, (int)getpid());
+	else
+		n = snprintf(line, sizeof(line), "preload: %s (VOUCH_CONFIG): cannot read it as uid %u: "
+			     "%s; stopping %s (pid %d) before it starts, or its model files would be "
+			     "opened unchecked (the config holds no secret: make it readable, 0644)",
+			     S.conf, (unsigned)geteuid(), strerror(e), comm, (int)getpid());
 	if (n > 0) {
 		(void)!write(STDERR_FILENO, "vouch: ", 7);
 		(void)!write(STDERR_FILENO, line, strnlen(line, sizeof(line)));
@@ -272,7 +280,7 @@ static void shim_load(void)
 	if (ret == ENOENT)
 		return;
 	if (ret && conf_explicit)
-		shim_stop(ret);
+		shim_stop(ret, NULL);
 	if (ret) {
 		/* The host-wide default, unreadable here (0600 root, a program
 		 * running as another user): it names no root this process can
@@ -299,6 +307,11 @@ static void shim_load(void)
 	}
 	S.mode = S.cfg.mode;
 	if (!S.cfg.nprotect) {
+		/* A config the service was pointed at that does not parse and
+		 * names no root: nothing to fail closed on, so stop rather than
+		 * run unchecked (as for one it cannot read). */
+		if (ret && conf_explicit)
+			shim_stop(-ret, err[0] ? err : strerror(-ret));
 		if (ret)
 			shim_msg(LOG_ALERT, "preload: %s: %s; it names no protected root this process "
 				 "can read, so nothing is enforced here", S.conf, err[0] ? err : strerror(-ret));
