@@ -284,7 +284,7 @@ static void mark_fd(int fd)
 		vouchd_log(LOG_ERR, "reload: cannot tell the filesystem of a new root; not marked");
 		return;
 	}
-	if (vouchd_sb_forbidden(sb, why, sizeof(why))) {
+	if (vouchd_sb_forbidden(fd, sb, why, sizeof(why))) {
 		vouchd_log(LOG_ERR, "reload: a new protected root %s; not marked", why);
 		return;
 	}
@@ -489,7 +489,7 @@ static int fan_open(const struct vouch_config *cfg, int fan)
 			close(d);
 			return -1;
 		}
-		if (vouchd_sb_forbidden(sb, why, sizeof(why))) {
+		if (vouchd_sb_forbidden(d, sb, why, sizeof(why))) {
 			vouchd_log(LOG_CRIT, "refusing protected root %s: %s; put models on a "
 				   "filesystem of their own (docs/vouchd.md)", cfg->protect[r], why);
 			close(d);

@@ -15,12 +15,15 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -41,6 +44,48 @@ __attribute__((visibility("default"), used)) const int vouch_preload_exempt = 1;
 
 static bool use_syslog, use_stderr = true;
 
+/*
+ * vouchd's own messages to /dev/log, never waiting: the broker logs from
+ * the thread that answers opens, and syslog(3) blocks while the receiver
+ * is not reading (every open on the marked filesystems would wait with
+ * it).  A message that finds the socket full is dropped and counted; the
+ * next one that gets through says how many.  (Decision records go through
+ * libvouch's queued sender, as in every front end.)
+ */
+static void log_send(int prio, const char *line)
+{
+	static const struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static unsigned long dropped;
+	static int sock = -1;
+	char msg[1400];
+	int n;
+
+	pthread_mutex_lock(&mu);
+	if (sock < 0)
+		sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (dropped) {
+		n = snprintf(msg, sizeof(msg), "<%d>vouchd[%d]: vouchd: %lu message(s) dropped while "
+			     "syslog was not reading", LOG_DAEMON | LOG_WARNING, (int)getpid(), dropped);
+		if (sock >= 0 && sendto(sock, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
+					(const struct sockaddr *)&addr, sizeof(addr)) == n)
+			dropped = 0;
+	}
+	n = snprintf(msg, sizeof(msg), "<%d>vouchd[%d]: vouchd: %s", LOG_DAEMON | prio, (int)getpid(),
+		     line);
+	if (n >= (int)sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	if (sock < 0 || sendto(sock, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (const struct sockaddr *)&addr, sizeof(addr)) != n) {
+		dropped++;
+		if (sock >= 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			close(sock);          /* the receiver restarted: a new socket next time */
+			sock = -1;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 void vouchd_log(int prio, const char *fmt, ...)
 {
 	char line[1024];
@@ -50,7 +95,7 @@ void vouchd_log(int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (use_syslog)
-		syslog(LOG_DAEMON | prio, "vouchd: %s", line);
+		log_send(prio, line);
 	/* stderr: the terminal (not under systemd, whose journal has the
 	 * syslog line already). */
 	if (use_stderr)
@@ -211,8 +256,18 @@ void vouchd_system_devs(void)
 		fclose(f);
 }
 
-bool vouchd_sb_forbidden(dev_t sb, char *why, size_t len)
+bool vouchd_sb_forbidden(int fd, dev_t sb, char *why, size_t len)
 {
+	struct statfs fs;
+
+	/* An open through an overlayfs opens its layers' files: on a marked
+	 * filesystem that is a second permission event for the broker that
+	 * is still reading the first (a deadlock of every open on both). */
+	if (fstatfs(fd, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC) {
+		snprintf(why, len, "it is an overlayfs, whose opens open its layers' files beneath "
+			 "vouchd's own event (protect the directories the layers are on, or use vouchfs)");
+		return true;
+	}
 	for (size_t i = 0; i < nsys_devs; i++)
 		if (sys_devs[i].dev == sb) {
 			snprintf(why, len, "its filesystem (%u:%u) %s", major(sb), minor(sb),
@@ -405,7 +460,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vouchd: must run as root (fanotify permission events)\n");
 		return EXIT_OPER;
 	}
-	openlog("vouchd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	ret = vouch_init();
 	if (!ret)
 		ret = vouchd_load_config(&cfg, err, sizeof(err));

@@ -75,8 +75,8 @@ int  vouchd_load_config(struct vouch_config *cfg, char *err, size_t errlen);
  * /proc/self/mountinfo names it: btrfs subvolumes share one. */
 int  vouchd_sb_dev(int fd, dev_t *out);
 /* Refuse to mark the filesystem holding dir fd if it holds the system or
- * vouchd itself; why filled. */
-bool vouchd_sb_forbidden(dev_t sb, char *why, size_t len);
+ * vouchd itself, or is an overlayfs (a deadlock); why filled. */
+bool vouchd_sb_forbidden(int fd, dev_t sb, char *why, size_t len);
 void vouchd_system_devs(void);
 
 /* broker.c: runs until disarmed or stopped; returns the exit code.  fan:
