@@ -424,13 +424,17 @@ static void meta_free(struct vouch_meta *m)
 	free(m->files);
 }
 
-void vouch_bundle_free(struct vouch_bundle *b)
+/* The bundle and its private part, from the private pointer: gcc -fanalyzer
+ * does not see that (struct bundle_priv *)&bp->pub is bp, so a parse that
+ * failed frees through this, not through vouch_bundle_free. */
+static void bundle_priv_free(struct bundle_priv *bp)
 {
-	struct bundle_priv *bp = (struct bundle_priv *)b;
+	struct vouch_bundle *b;
 	struct vouch_statement *st;
 
-	if (!b)
+	if (!bp)
 		return;
+	b = &bp->pub;
 	st = &b->st;
 	free(b->payload);
 	free(b->payload_type);
@@ -457,6 +461,11 @@ void vouch_bundle_free(struct vouch_bundle *b)
 	free(bp->idx);
 	json_decref(b->json);
 	free(bp);
+}
+
+void vouch_bundle_free(struct vouch_bundle *b)
+{
+	bundle_priv_free((struct bundle_priv *)b);
 }
 
 /* The bundle versions Sigstore clients define, and nothing else: the
@@ -626,7 +635,7 @@ enum vouch_cause vouch_bundle_parse(const void *buf, size_t len, const char *sou
 out:
 	json_decref(stmt);
 	if (c) {
-		vouch_bundle_free(b);
+		bundle_priv_free(bp);
 		return c;
 	}
 	*out = b;

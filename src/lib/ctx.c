@@ -134,6 +134,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	vouch_trust_free(ctx->trust);
 	ctx->trust = t;
 	memcpy(ctx->receipt_trust, rtrust, sizeof(rtrust));
+	free(copy.audit_log);           /* vouch_config_copy's; the sink keeps the old path */
 	copy.audit_log = ctx->cfg.audit_log ? strdup(ctx->cfg.audit_log) : NULL; /* sink stays open */
 	vouch_config_clear(&ctx->cfg);
 	ctx->cfg = copy;

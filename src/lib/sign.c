@@ -44,7 +44,8 @@ static int collect_item(void *arg, const struct vouch_item *it, int rc, const st
 	size_t dlen = vouch_hash_len(c->hash);
 
 	if (rc)
-		return verr(c->err, c->errlen, rc, "%s: %s", it->path, strerror(-rc));
+		return verr(c->err, c->errlen, rc, "%s: %s", it->path,
+			    rc == -ESTALE ? "changed while it was being signed" : strerror(-rc));
 	if (c->sharded)
 		snprintf(algo, sizeof(algo), "%s-sharded-%" PRIu64, vouch_hash_name(c->hash),
 			 c->shard_size);

@@ -82,7 +82,7 @@ static int check_item(void *arg, const struct vouch_item *it, int rc, const stru
 
 	if (rc) {
 		problem(t, it->path, rc == -ELOOP ? VOUCH_CAUSE_SYMLINK : VOUCH_CAUSE_IO_ERROR,
-			strerror(-rc));
+			rc == -ESTALE ? "changed while it was being verified" : strerror(-rc));
 		mark_seen(t, it->path);
 		return 0;
 	}

@@ -161,6 +161,36 @@ static bool ident_eq(const struct vouch_ident *a, const struct vouch_ident *b)
  * verdict needs, and an O_PATH open is no open to fanotify (vouchd would
  * otherwise answer its own worker's signature reads on every decision).
  * The file is opened for reading only to authenticate it (get_auth). */
+/* Is the file open at fd (read with pread: the caller's offset stays) a
+ * signature bundle vouch can parse?  A file at a signature's name is served
+ * unverified only then: renamed or exchanged into that name, a model file
+ * or an attacker's bytes would otherwise pass as "a signature" to a reader
+ * that asked for another name the front end cannot see (vouchd). */
+static bool is_bundle(int fd, const struct stat *st, const char *relpath)
+{
+	struct vouch_bundle *b = NULL;
+	size_t len = st->st_size > 0 ? (size_t)st->st_size : 0, got = 0;
+	uint8_t *buf;
+	char err[64];
+	bool ok;
+
+	if (st->st_size <= 0 || (uint64_t)st->st_size > VOUCH_SIG_MAX || !(buf = malloc(len)))
+		return false;
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	ok = got == len && vouch_bundle_parse(buf, len, relpath, &b, err, sizeof(err)) == VOUCH_CAUSE_OK;
+	vouch_bundle_free(b);
+	free(buf);
+	return ok;
+}
+
 static enum vouch_cause find_signature(int rootfd, const char *relpath, int *sigfd,
 				       char **sigpath, char **name, bool *sidecar)
 {
@@ -805,8 +835,14 @@ again:
 	if (!link && !(flags & VOUCH_OPEN_FOUND) && S_ISREG(out->st.st_mode) &&
 	    vouch_name_is_signature(root->fd, relpath)) {
 		pthread_rwlock_unlock(&ctx->rw);
-		decide(ctx, out, VOUCH_CAUSE_OK);
-		goto done;
+		if (is_bundle(fd, &out->st, relpath)) {
+			decide(ctx, out, VOUCH_CAUSE_OK);
+			goto done;
+		}
+		decide(ctx, out, VOUCH_CAUSE_MALFORMED);
+		snprintf(out->detail, sizeof(out->detail), "at a signature's name but not a signature "
+			 "bundle: served only if it is one");
+		goto record;
 	}
 	if (!S_ISREG(out->st.st_mode)) {
 		pthread_rwlock_unlock(&ctx->rw);
