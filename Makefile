@@ -26,7 +26,7 @@ FUZZ_SECONDS ?= 60
 
 # Debian packages: build, runtime, and what the tests drive for real.
 DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev \
-	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev
+	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev cppcheck
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
 	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate b3sum

@@ -130,7 +130,10 @@ static bool path_under(const char *path, const char *dir)
 
 /* The mount path is on (the last listed of the longest mount points above
  * it: mounts are listed in the order they were made, so the top one).
- * Fills *mnt, *source and *fstype (malloc'd).  0, or -errno. */
+ * Fills *mnt, *source and *fstype (malloc'd).  0, or a negative errno (-EIO
+ * when mountinfo cannot be opened: no caller needs why, and gcc -fanalyzer
+ * cannot know a failed fopen's -errno is not 0, so it took that path as a
+ * success and the callers' reads of *mnt as NULL arguments). */
 static int mount_of(const char *path, char **mnt, char **source, char **fstype)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -139,7 +142,7 @@ static int mount_of(const char *path, char **mnt, char **source, char **fstype)
 
 	*mnt = *source = *fstype = NULL;
 	if (!f)
-		return -errno;
+		return -EIO;
 	while (getline(&line, &cap, f) > 0) {
 		char *fields[6], *save = NULL, *tok, *sep, *type, *src;
 		int n = 0;

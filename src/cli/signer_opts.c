@@ -3,7 +3,7 @@
  * signer_opts.c - parse and load the signer options (-k, --pkcs11,
  * --signer-cmd) that `vouch sign` and `vouch cosign` share; see
  * signer_opts.h.  Owns only option handling and messages: what a signer is
- * and how it signs is libvouch's (key.c, signer_ext.c).
+ * and how it signs is libvouch's (signer.c, signer_ext.c).
  */
 #include "signer_opts.h"
 
