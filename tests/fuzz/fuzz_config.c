@@ -4,7 +4,10 @@
  * a private temporary file (mode 0600, ours, so the ownership and mode
  * checks pass and the INI parser and every value check run) and loaded with
  * vouch_config_load(), then copied and cleared as a reload would.  A load
- * never crashes or leaks, and a refusal always names the file.
+ * never crashes or leaks, and a refusal always names the file.  The same
+ * file is also read by vouch_config_scrape_protect (what a front end reads
+ * from a config vouch_config_load refused, to fail closed on its roots):
+ * when the strict load succeeds, the scrape finds every root it found.
  */
 #include "vouch_i.h"
 
@@ -59,6 +62,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();                /* a refusal names the file */
 	if (ret == 0 && vouch_config_copy(&copy, &cfg) == 0)
 		vouch_config_clear(&copy);
+	{
+		struct vouch_config scraped;
+
+		vouch_config_init(&scraped);
+		if (vouch_config_scrape_protect(path, &scraped) > 0)
+			abort();
+		for (size_t i = 0; ret == 0 && i < cfg.nprotect; i++) {
+			bool found = false;
+
+			for (size_t k = 0; k < scraped.nprotect && !found; k++)
+				found = !strcmp(scraped.protect[k], cfg.protect[i]);
+			if (!found)
+				abort();        /* a root the scrape would not fail closed on */
+		}
+		vouch_config_clear(&scraped);
+	}
 	vouch_config_clear(&cfg);
 	return 0;
 }
