@@ -33,7 +33,12 @@ expect_rc 0 "$VOUCH" sign -k golden.key --name golden --version 3 --method files
 	-o files.sig golden-model
 expect_rc 0 "$VOUCH" sign -k golden.key --name golden-weights --version 3 \
 	-o file.sig golden-model/model.bin
-for pair in shards.sig:golden-model.sig files.sig:golden-model.files.sig file.sig:golden-model.bin.sig; do
+expect_rc 0 "$VOUCH" sign -k golden.key --name golden --version 3 --hash blake3 \
+	-o blake3.sig golden-model
+expect_rc 0 "$VOUCH" sign -k golden.key --name golden --version 3 --hash blake2b --shard-size 4096 \
+	-o blake2b.sig golden-model
+for pair in shards.sig:golden-model.sig files.sig:golden-model.files.sig file.sig:golden-model.bin.sig \
+	    blake3.sig:golden-model.blake3.sig blake2b.sig:golden-model.blake2b.sig; do
 	new=${pair%%:*} old=$DATA/${pair#*:}
 	cmp "$new" "$old" || { diff "$new" "$old" >&2; fail "$new differs from the committed $old"; }
 done
@@ -53,6 +58,8 @@ ok "fresh signatures reproduce the committed ones byte for byte"
 expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.sig" golden-model
 expect_out "verified \\(model golden, version 3, signed by $KEYID\\)"
 expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.files.sig" golden-model
+expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.blake3.sig" golden-model
+expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.blake2b.sig" golden-model
 expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.bin.sig" golden-model/model.bin
 expect_out "model golden-weights, version 3"
 expect_rc 0 "$VOUCH" verify -p golden.pub -s "$DATA/golden-model.sig" "$DATA/golden-model"
