@@ -188,12 +188,23 @@ $(BUILD)/tests/%: tests/helpers/%.c $(LIBVOUCH)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 # (-Wno-unknown-warning-option: clang does not know the gcc -fanalyzer groups
 # some src/lib pragmas name.)
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) \
-	-g -O1 -fsanitize=fuzzer,address,undefined -Wno-unknown-warning-option
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_BASE   := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) \
+	-g -O1 -Wno-unknown-warning-option
+FUZZ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
+# libvouch once for every harness (instrumented, not linked with libFuzzer's main).
+FUZZ_LIB     := $(BUILD)/fuzz/libvouch-fuzz.a
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+$(BUILD)/fuzz/obj/%.o: %.c
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)clang $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(call say,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIB_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(LIB_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -270,4 +281,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
