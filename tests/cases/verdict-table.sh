@@ -39,7 +39,7 @@ unsigned-extra    extra/added.bin              dir   deny:not-in-manifest   deny
 stray-sig         straysig/x.sig               dir   deny:not-in-manifest   deny:not-in-manifest
 stray-sigd-file   straysigd/x.sig.d/f          dir   deny:not-in-manifest   deny:not-in-manifest
 stray-sigd-sig    straysigd/y.sig.d/k.sig      dir   deny:not-in-manifest   deny:not-in-manifest
-loose-sig         loose/x.sig                  -     sig                    sig
+loose-sig         loose/x.sig                  -     deny:malformed         deny:malformed
 loose-sigd-file   loose/x.sig.d/f              file  deny:not-signed        deny:not-signed
 link-to-sig       linksig/model.pt             dir   deny:symlink           deny:size-mismatch
 link-into-sigd    linksigd/model.pt            dir   deny:symlink           deny:size-mismatch
@@ -75,6 +75,7 @@ mk straysig; echo PAYLOAD >"$ROOT/straysig/x.sig"
 mk straysigd; mkdir "$ROOT/straysigd/x.sig.d" "$ROOT/straysigd/y.sig.d"
 echo PAYLOAD >"$ROOT/straysigd/x.sig.d/f"; echo PAYLOAD >"$ROOT/straysigd/y.sig.d/k.sig"
 mkdir -p "$ROOT/loose/x.sig.d"                         # no model.sig anywhere above
+# not a bundle: a file at a signature's name is served only if it is one
 echo 'a loose sidecar, not a model' >"$ROOT/loose/x.sig"; echo PAYLOAD >"$ROOT/loose/x.sig.d/f"
 # The attacks of issue 15, each on its own signed model directory.
 mk linksig; (cd "$ROOT/linksig" && mv model.pt model.pt.orig && echo PAYLOAD >evil.sig &&
