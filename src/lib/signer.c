@@ -168,7 +168,19 @@ int vouch_signer_load(const char *path, const struct vouch_passphrase *pp,
 		goto out;
 	}
 	{
-		EVP_PKEY *pub = EVP_PKEY_dup(pkey);
+		EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+		EVP_PKEY *pub;
+		int pair = chk ? EVP_PKEY_pairwise_check(chk) : 0;
+
+		EVP_PKEY_CTX_free(chk);
+		/* A key file whose public part is not its private key's would
+		 * sign under one key id and claim another. */
+		if (pair != 1) {
+			ret = verr(err, errlen, -EINVAL, "%s: its public key does not belong to its "
+				   "private key", path);
+			goto out;
+		}
+		pub = EVP_PKEY_dup(pkey);
 
 		/* vouch_key_from_evp only reads public parts; give it its own copy. */
 		ret = pub ? vouch_key_from_evp(pub, &s->pub, err, errlen) : -ENOMEM;

@@ -252,6 +252,13 @@ int vouch_revoked_load(int dfd, const char *dir, char ***ids, size_t *n, char *e
 		return 0;
 	if (ret)
 		return verr(err, errlen, ret, "%s/revoked: %s", dir, strerror(-ret));
+	/* Read as text below: a NUL would hide every id after it (and `vouch
+	 * trust revoke`, rewriting the file, would drop them for good). */
+	if (memchr(buf, 0, len)) {
+		free(buf);
+		return verr(err, errlen, -EINVAL, "%s/revoked: holds a NUL byte (a revocation list is "
+			    "text: one key id per line)", dir);
+	}
 	/* strtok_r would skip empty lines and lose the count: walk by hand. */
 	for (line = (char *)buf; line && *line; line = save) {
 		char *nl = strchr(line, '\n'), *p = line, *end;
