@@ -203,6 +203,24 @@ static inline int check_done(void)
 
 #define CHECK_EXIT() return check_done()
 
+/* dir/fmt... in one of 8 rotating buffers per thread (valid for the next 7
+ * calls): a path inside the test's own directory. */
+static inline const char *check_path(const char *dir, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline const char *check_path(const char *dir, const char *fmt, ...)
+{
+	static __thread char buf[8][4096];
+	static __thread unsigned k;
+	char *b = buf[k++ % 8];
+	size_t n = (size_t)snprintf(b, sizeof(buf[0]), "%s/", dir);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b + n, sizeof(buf[0]) - n, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
 /* This test cannot run here: say why (the runner shows the last line) and
  * exit 77.  Only for a reason outside the test's control (no such kernel
  * feature, not root), never to hide a failure. */

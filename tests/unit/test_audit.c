@@ -66,20 +66,8 @@ static const struct { const char *name; bool optional, number; } fields[] = {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *P(const char *fmt, ...)
-{
-	static char buf[8][PATH_MAX];
-	static unsigned k;
-	char *b = buf[k++ % 8];
-	size_t n = (size_t)snprintf(b, PATH_MAX, "%s/", T);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b + n, PATH_MAX - n, fmt, ap);
-	va_end(ap);
-	return b;
-}
+/* T/fmt... (check_path in check.h). */
+#define P(...) check_path(T, __VA_ARGS__)
 
 static void put(const char *path, const char *text)
 {

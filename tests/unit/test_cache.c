@@ -44,20 +44,8 @@ static char T[PATH_MAX];              /* the test's directory */
 static struct vouch_root root;        /* T/root */
 static char rootpath[PATH_MAX + 16];
 
-static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *P(const char *fmt, ...)
-{
-	static __thread char buf[8][PATH_MAX];
-	static __thread unsigned k;
-	char *b = buf[k++ % 8];
-	size_t n = (size_t)snprintf(b, PATH_MAX, "%s/", T);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b + n, PATH_MAX - n, fmt, ap);
-	va_end(ap);
-	return b;
-}
+/* T/fmt... (check_path in check.h). */
+#define P(...) check_path(T, __VA_ARGS__)
 
 static double mono(void)
 {
