@@ -9,6 +9,7 @@
 #   make bench   speed and memory, as ratios measured side by side
 #   make fuzz    longer libFuzzer runs (FUZZ_SECONDS per harness)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb     build/vouch_VERSION_ARCH.deb with dpkg-buildpackage (debian/)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -16,6 +17,7 @@ LIBDIR     ?= $(PREFIX)/lib
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /etc/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -26,10 +28,12 @@ FUZZ_SECONDS ?= 60
 
 # Debian packages: build, runtime, and what the tests drive for real.
 DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev \
-	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev cppcheck
+	libinih-dev libfuse3-dev fuse3 libsystemd-dev clang libclang-rt-14-dev cppcheck libtss2-dev \
+	debhelper devscripts
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
-	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate b3sum
+	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate b3sum \
+	python3-jsonschema prometheus lintian podman runc bash-completion
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
 
 ifeq ($(V),0)
@@ -53,6 +57,12 @@ $(call need_pkg,jansson,libjansson-dev)
 $(call need_pkg,inih,libinih-dev)
 $(call need_pkg,fuse3,libfuse3-dev)
 $(call need_pkg,libsystemd,libsystemd-dev)
+# The TPM (attest = yes, vouch attest): tpm2-tss headers only.  libvouch
+# dlopens libtss2-esys/libtss2-tctildr when a measurement or quote first
+# needs them, so the preload shim (libvouch in every shimmed process) and
+# hosts without a TPM carry no TSS (src/lib/attest_tpm.c).
+$(call need_pkg,tss2-esys,libtss2-dev)
+$(call need_pkg,tss2-tctildr,libtss2-dev)
 endif
 
 LIB_PKGS := libsodium libcrypto jansson inih
@@ -84,7 +94,7 @@ VERSION := $(or $(shell git describe --tags --always --dirty 2>/dev/null),$(shel
 # SYSCONFDIR (make SYSCONFDIR=/opt/etc && make install SYSCONFDIR=/opt/etc).
 CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iinclude -DVOUCH_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DVOUCH_VERSION='"$(VERSION)"' \
-	$(call pc_cflags,$(LIB_PKGS)) -MMD -MP
+	$(call pc_cflags,$(LIB_PKGS) tss2-esys tss2-tctildr) -MMD -MP
 ALL_CFLAGS   := $(CPPFLAGS_ALL) $(WARN) $(HARDEN) $(CFLAGS)
 LIB_LIBS     := $(call pc_libs,$(LIB_PKGS)) -lpthread
 EXE_LDFLAGS  := -pie $(LDHARD) $(LDSAN) $(LDFLAGS)
@@ -119,13 +129,16 @@ ifneq ($(DMN_SRC),)
 TARGETS += $(VOUCHD)
 endif
 
-.PHONY: all deps demo test check check-san bench fuzz fuzz-build install clean help
+.PHONY: all deps demo test check check-san bench fuzz fuzz-build install clean help programs deb
 .DEFAULT_GOAL := all
 
 all: $(TARGETS) $(UNITS) $(HELPERS)
 
+# What `make install` installs, without the tests (debian/rules builds this).
+programs: $(TARGETS)
+
 help:
-	@sed -n '2,13p' Makefile
+	@sed -n '2,14p' Makefile
 
 deps:
 	$(Q)sh tests/deps.sh $(DEB_PKGS)
@@ -182,13 +195,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBVOUCH)
 $(BUILD)/tests/%: tests/helpers/%.c $(LIBVOUCH)
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) -o $@ $< $(LIBVOUCH) $(LIB_LIBS) $(HELPER_LIBS)
+
+# The plainest FUSE file system, the floor bench/stream.sh measures reopens against.
+$(BUILD)/tests/nullfs: ALL_CFLAGS += $(call pc_cflags,fuse3)
+$(BUILD)/tests/nullfs: HELPER_LIBS = $(call pc_libs,fuse3)
 
 # libFuzzer harnesses: clang, ASan+UBSan, one per parser.
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 # (-Wno-unknown-warning-option: clang does not know the gcc -fanalyzer groups
 # some src/lib pragmas name.)
-FUZZ_BASE   := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS)) \
+FUZZ_BASE   := -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(call pc_cflags,$(LIB_PKGS) tss2-esys) \
 	-g -O1 -Wno-unknown-warning-option
 FUZZ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 # libvouch once for every harness (instrumented, not linked with libFuzzer's main).
@@ -251,16 +268,18 @@ bench: all
 fix_paths = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/lib/|$(LIBDIR)/|g' \
 	-e 's|/usr/local/share/|$(PREFIX)/share/|g' -e 's|/etc/vouch/|$(SYSCONFDIR)/vouch/|g' $(1)
 
-install: all
+install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/vouch \
 		$(DESTDIR)$(UNITDIR)
 	install -m 0755 $(filter $(BUILD)/bin/%,$(TARGETS)) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBVOUCH) $(DESTDIR)$(LIBDIR)/
 	$(if $(filter $(PRELOAD),$(TARGETS)),install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/)
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	# The man pages name the installed paths too (e.g. the shim's).
+	for m in man/*.[158]; do $(call fix_paths,$$m) >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 completions/vouch completions/vouchfs $(DESTDIR)$(BASHCOMPDIR)/
 	# 0644, in a 0755 directory: the config holds no secret, and the preload
 	# shim reads it as whatever user a service runs as.  An admin's existing
 	# config is kept as it is, with a word if other users cannot read it.
@@ -269,7 +288,7 @@ install: all
 	@find -L $(DESTDIR)$(SYSCONFDIR)/vouch/vouch.conf ! -perm -0004 -exec echo \
 		"warning: {} is not readable by other users: the preload shim cannot read it" \
 		"in a service that runs as another user (it holds no secret: chmod 0644)" \;
-	for u in systemd/*.service systemd/*.socket; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
+	for u in systemd/*.service systemd/*.socket systemd/*.timer; do $(call fix_paths,$$u) >$(DESTDIR)$(UNITDIR)/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	# The preload drop-in is a template for SERVICE.service.d/ (docs/preload.md),
 	# not a unit: it goes where an admin copies it from, PREFIX/share/vouch/
@@ -277,6 +296,12 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/vouch
 	for u in systemd/*.conf; do $(call fix_paths,$$u) >$(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/} && \
 		chmod 0644 $(DESTDIR)$(PREFIX)/share/vouch/$${u#systemd/}; done
+
+# `make deb`: a copy of the source under $(BUILD)/deb, dpkg-buildpackage -b
+# there (debian/rules calls `make programs` and `make install`), the package
+# left as $(BUILD)/vouch_VERSION_ARCH.deb; nothing is written in the tree.
+deb:
+	$(Q)sh debian/make-deb.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,11 +16,12 @@
 #   bench/hash-types.sh vouch verify and a vouchfs first open of BLAKE3/BLAKE2b-signed
 #                     files vs b3sum and SHA-256 (issue 20)
 #   bench/blake3.sh   BLAKE3 vs b3sum (1 thread, all cores) and SHA-256 (issue 20)
+#   bench/query.sh    vouch query over 1,000 signed models with SBOMs (issue 22)
 # Every script runs even when an earlier one fails; the exit status is the
 # first failure's (1 = a target missed, 2 = setup error), 0 when all passed.
 cd "$(dirname "$0")/.." || exit 2
 rc=0
-for b in bench/hash.sh bench/hash-types.sh bench/fs.sh bench/preload.sh bench/audit.sh bench/receipts.sh bench/vouchd.sh bench/load.sh bench/blake3.sh; do
+for b in bench/hash.sh bench/hash-types.sh bench/fs.sh bench/preload.sh bench/audit.sh bench/receipts.sh bench/vouchd.sh bench/load.sh bench/blake3.sh bench/query.sh; do
 	[ -x "$b" ] || continue
 	echo "==> $b"
 	"$b"

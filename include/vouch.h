@@ -98,6 +98,18 @@ struct vouch_binding {          /* [models] glob = name[, name...] */
 	int    line;                /* where it was read, for messages */
 };
 
+struct vouch_role_need {        /* role:n in a requirement */
+	char    *role;
+	unsigned n;                 /* distinct signers holding the role, 1..VOUCH_SIGNERS_MAX */
+};
+
+struct vouch_requirement {      /* [vouch] require (glob NULL) or [require] glob = role:n, ... */
+	char  *glob;                /* absolute path glob, or NULL: every model */
+	struct vouch_role_need *needs;
+	size_t nneeds;
+	int    line;                /* where it was read, for messages */
+};
+
 struct vouch_config {
 	char  *path;                /* file it was read from, or NULL */
 	enum vouch_mode mode;
@@ -137,7 +149,23 @@ struct vouch_config {
 				     * protected root the link is under) */
 	char  *vouchd_socket;       /* the shim asks vouchd here (NULL: it decides itself) */
 	bool   receipts;            /* verdicts survive a restart (state_dir/receipts) */
+	bool   attest;              /* vouchfs and vouchd append the first verification of each
+				     * model per boot to measurement_log, extended into the TPM
+				     * (docs/attestation.md) */
+	char  *measurement_log;     /* NULL: VOUCH_MEASUREMENT_LOG (with attest) */
+	char  *tpm_tcti;            /* the TPM, as a TCTI string tpm2-tools take; NULL: the system's */
+	char  *metrics_dir;         /* daemons' metrics sockets (NULL: VOUCH_METRICS_DIR) */
+	struct vouch_requirement *require;   /* sign-off by role: every entry that applies
+					      * must hold (docs/policy.md) */
+	size_t nrequire;
+	bool   roles_may_overlap;   /* one signer may fill several role requirements */
+	bool   verify_stream;       /* verify = stream: vouchfs checks a sharded file's
+				     * shards as they are read (docs/vouchfs.md) */
 };
+
+/* Where measurements go when attest = yes and measurement_log is not set:
+ * tmpfs, so the log lives exactly as long as the boot it describes. */
+#define VOUCH_MEASUREMENT_LOG "/run/vouch/measurements.log"
 
 /* Fill defaults: enforce, threshold 1, clock_skew 300, allow_other, nothing
  * protected. */
@@ -349,6 +377,13 @@ void vouch_cosignatures_load(int dirfd, const char *sigpath, struct vouch_bundle
 /* ------------------------------------------------------------------------ */
 /* Signing.                                                                  */
 
+/* A document to attach at signing: type "sbom", "provenance", or any other
+ * 1 to 32 of [a-z0-9-] (a model card, a scan result); file, the JSON to copy. */
+struct vouch_attach {
+	const char *type;
+	const char *file;
+};
+
 struct vouch_sign_opts {
 	const char *name;           /* model name; default: basename of PATH */
 	uint64_t    version;        /* default 1; < 2^53 */
@@ -361,9 +396,17 @@ struct vouch_sign_opts {
 	bool        allow_symlinks;
 	const char *symlink_root;   /* links must resolve inside this (default PATH) */
 	unsigned    threads;        /* 0: one per core */
+	const struct vouch_attach *attach;  /* documents to carry (docs/provenance.md) */
+	size_t      nattach;
 };
 
-/* Hash PATH (a file or a directory) and write its signature bundle. */
+/* Hash PATH (a file or a directory) and write its signature bundle.  With
+ * attach, each document is first checked (bounded, strict JSON; an "sbom"
+ * must be CycloneDX 1.5/1.6 or SPDX 2.3, a "provenance" an in-toto
+ * statement with SLSA provenance v1 or the bare predicate) and copied to
+ * its fixed name, PATH/.vouch/NAME (a single file F: F.vouch/NAME beside
+ * it), so a directory's manifest signs it like any file, and the signed
+ * metadata lists each one's type, format, name and SHA-256. */
 int vouch_sign_path(struct vouch_signer *s, const char *path,
 		    const struct vouch_sign_opts *opts, char *err, size_t errlen);
 
@@ -385,6 +428,67 @@ int vouch_cosign_prune(const char *sigpath, void (*removed)(void *arg, const cha
 		       void *arg, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------ */
+/* SBOMs and queries over what signatures carry (docs/provenance.md).        */
+
+/* A CycloneDX 1.6 document for the model directory dir: its files (the
+ * signature, .git paths and .vouch/ left out) as components with SHA-256
+ * hashes and, with python (an interpreter to run, found on PATH when it has
+ * no '/'), the distributions importlib.metadata reports there as
+ * pkg:pypi/NAME@VERSION components.  The interpreter runs isolated (-I),
+ * without a shell, stdin /dev/null, at most 16 MiB of output and 60 s.
+ * SOURCE_DATE_EPOCH fixes the timestamp.  *json is malloc'd.  0 or -errno
+ * with err. */
+int vouch_sbom_make(const char *dir, const char *python, char **json, char *err, size_t errlen);
+
+struct vouch_ctx;               /* (Verification, below) */
+struct vouch_query;             /* filters and options of one `vouch query` */
+int  vouch_query_new(struct vouch_query **out);
+void vouch_query_free(struct vouch_query *q);
+/* --dep NAME[OP VERSION[,OP VERSION]...] or PURL[OP VERSION...]; repeatable
+ * (a model must match every one).  0 or -EINVAL with err. */
+int  vouch_query_dep(struct vouch_query *q, const char *spec, char *err, size_t errlen);
+/* --cve ID --osv DIR: the OSV records under DIR whose id or aliases are ID.
+ * -ENOENT when none is; -EINVAL when one is malformed (err names it). */
+int  vouch_query_cve(struct vouch_query *q, const char *id, const char *osv_dir,
+		     char *err, size_t errlen);
+/* --builder ID (exact), --source PREFIX; --hash (hash every file, as vouch
+ * verify does, not only the documents). */
+int  vouch_query_builder(struct vouch_query *q, const char *id);
+int  vouch_query_source(struct vouch_query *q, const char *prefix);
+void vouch_query_hash_all(struct vouch_query *q, bool on);
+
+enum vouch_query_kind {
+	VOUCH_QUERY_MATCH,          /* a verified model that matches */
+	VOUCH_QUERY_UNVERIFIED,     /* a signed model whose signature or documents do not
+				     * verify: its claims are not read */
+	VOUCH_QUERY_ERROR,          /* a model (or root) the query could not decide */
+};
+struct vouch_query_row {
+	enum vouch_query_kind kind;
+	const char *path;           /* the model: a directory or a single file */
+	const char *name;           /* signed name ("" unknown) */
+	uint64_t    version;
+	const char *signers;        /* key ids (or certificate identities) that counted,
+				     * comma-separated */
+	enum vouch_cause cause;     /* UNVERIFIED */
+	const char *detail;         /* UNVERIFIED, ERROR: why */
+	const char *component;      /* the matching component, or NULL (no --dep/--cve) */
+	const char *component_version;
+	const char *purl;
+	const char *advisory;       /* --cve: the OSV record's id */
+	const char *builder;        /* the SLSA builder id, if any provenance */
+};
+typedef void (*vouch_query_fn)(void *arg, const struct vouch_query_row *row);
+/* Every signed model under roots (model.sig directories, F.sig sidecars; no
+ * symlink followed, at most 32 levels): authenticated and policy-checked
+ * with ctx as vouch verify does, its documents hashed against the signed
+ * metadata, then filtered.  fn gets one row per (model, matching component),
+ * one per unverified model, one per error.  Returns the number of verified
+ * models that matched, or -errno; *errors counts ERROR rows. */
+int  vouch_query_run(struct vouch_ctx *ctx, struct vouch_query *q, char *const *roots,
+		     size_t nroots, vouch_query_fn fn, void *arg, unsigned *errors);
+
+/* ------------------------------------------------------------------------ */
 /* Trust store administration (`vouch trust`).                               */
 
 struct vouch_trust_entry {
@@ -392,7 +496,8 @@ struct vouch_trust_entry {
 	char     type[16];
 	char    *file;
 	int64_t  not_before, not_after;   /* 0: unbounded */
-	char    *models;                  /* role: comma-separated globs, or NULL */
+	char    *models;                  /* model-name globs it may sign, comma-separated, or NULL */
+	char    *roles;                   /* its roles (KEY.ini roles), comma-separated, or NULL */
 	bool     revoked;
 };
 
@@ -400,9 +505,11 @@ struct vouch_trust_entry {
 int  vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
 		      char *err, size_t errlen);
 void vouch_trust_list_free(struct vouch_trust_entry *v, size_t n);
-/* Copy a PEM public key into dir as KEYID.pem (0644; dir created 0755). */
-int  vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_LEN + 1],
-		     char *err, size_t errlen);
+/* Copy a PEM public key into dir as KEYID.pem (0644; dir created 0755); with
+ * roles (a comma-separated list of role names, or NULL) also KEYID.ini
+ * holding `roles = ...`, written first so the key never counts without them. */
+int  vouch_trust_add(const char *dir, const char *pubkey, const char *roles,
+		     char keyid[VOUCH_KEYID_LEN + 1], char *err, size_t errlen);
 /* Append a key id (or the id of a PEM key file) to dir/revoked. */
 int  vouch_trust_revoke(const char *dir, const char *key, char keyid[VOUCH_KEYID_LEN + 1],
 			char *err, size_t errlen);
@@ -460,6 +567,29 @@ struct vouch_stats {
 	size_t   bundles;           /* authenticated signatures cached */
 };
 void vouch_ctx_stats(struct vouch_ctx *ctx, struct vouch_stats *out);
+/* Metrics (metrics.c; docs/operations.md lists them): counted by every
+ * context at the verdict record and the cache-hit path.  The text exposition
+ * (Prometheus text format 0.0.4), malloc'd into *out: 0 or -errno. */
+int  vouch_metrics_text(struct vouch_ctx *ctx, char **out, size_t *len);
+/* A reload the front end refused before vouch_ctx_reload saw it (its config
+ * did not load): counted as a failed reload. */
+void vouch_metrics_reload_refused(struct vouch_ctx *ctx);
+/* Serve ctx's metrics on the Unix stream socket DIR/NAME.sock (dir NULL:
+ * VOUCH_METRICS_DIR; created 0750 if missing, and refused if not the
+ * caller's or writable by others), mode 0600: each connection from root or
+ * the caller's uid is sent the text and closed, by a thread of its own that
+ * takes no signal.  A socket another live process answers on is not taken
+ * over (-EADDRINUSE); one left by a dead process is.  Stop it before the
+ * context is freed; stopping removes the socket.  0 or -errno, err filled. */
+#define VOUCH_METRICS_DIR "/run/vouch/metrics"
+struct vouch_metrics_server;
+int  vouch_metrics_serve(struct vouch_ctx *ctx, const char *dir, const char *name,
+			 struct vouch_metrics_server **out, char *err, size_t errlen);
+void vouch_metrics_server_stop(struct vouch_metrics_server *s);
+/* The socket name of the vouchfs instance mounted at mountpoint:
+ * "vouchfs@" + the path escaped as systemd-escape --path does (the unit's
+ * instance name).  malloc'd, or NULL. */
+char *vouch_metrics_name_for_mount(const char *mountpoint);
 /* A message (not a verification) to the context's audit sink: syslog, and the
  * JSON log if configured.  priority: a syslog level, e.g. LOG_ERR. */
 void vouch_ctx_log(struct vouch_ctx *ctx, int priority, const char *fmt, ...)
@@ -473,9 +603,11 @@ void vouch_ctx_drain(struct vouch_ctx *ctx, int timeout_ms);
 
 /* Who asked: goes into the audit record. */
 struct vouch_subject {
-	pid_t       pid;            /* thread group id */
+	pid_t       pid;            /* thread group id; with comm NULL, any thread id */
 	uid_t       uid;
-	const char *comm;
+	const char *comm;           /* NULL: read from /proc when a record is written
+				     * (vouch_proc_identity), so that an open answered
+				     * from the cache costs no /proc read */
 };
 
 /* A protected root, pinned by a directory fd the caller keeps open. */
@@ -547,6 +679,45 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 				   const char *relpath, int fd, unsigned flags,
 				   const struct vouch_subject *who, struct vouch_verdict *out);
 
+/* Verified streaming (verify = stream; docs/vouchfs.md).  The same decision
+ * as vouch_verify_open, except that a file whose signature lists shards is
+ * not hashed: when the signature, the trust rules, policy, anti-rollback
+ * and the size all pass, it is allowed (record: content=streamed) and
+ * *stream is a new verifier of its shards, which the caller must consult
+ * before it serves any byte (vouch_stream_check) and release.  *stream is
+ * NULL when the verdict was decided in full (a cached or receipt verdict, a
+ * file signed with one digest for the whole file, a denial). */
+struct vouch_stream;
+enum vouch_cause vouch_verify_stream(struct vouch_ctx *ctx, const struct vouch_root *root,
+				     const char *relpath, int fd, unsigned flags,
+				     const struct vouch_subject *who, struct vouch_verdict *out,
+				     struct vouch_stream **stream);
+/* May the bytes [off, off+len) of the file be served?  Hashes, from fd, each
+ * shard in the range not yet checked (once: a concurrent caller waits for
+ * it) and compares it with the signed digest.  0: every shard in the range
+ * matched.  -EIO: one did not (then every later check fails too, and one
+ * deny record names its byte range: cause hash-mismatch), or the file is no
+ * longer the version that was opened.  In audit mode a mismatch is recorded
+ * and 0 returned.  Thread-safe. */
+int  vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t len);
+/* Hash ahead: the first shard not yet checked that starts at or after off
+ * and before off + span.  1 with its range in *start, *end once it matched;
+ * 0 if there is none (all checked, or being checked); -EIO as above. */
+int  vouch_stream_ahead(struct vouch_stream *s, int fd, uint64_t off, uint64_t span,
+			uint64_t *start, uint64_t *end);
+/* Has a shard been found not to match its signed digest?  Then detail (may
+ * be NULL) says which bytes. */
+bool vouch_stream_bad(struct vouch_stream *s, char *detail, size_t dl);
+/* Is a shard not yet checked (nor being checked) in [off, off + span)? */
+bool vouch_stream_pending(struct vouch_stream *s, uint64_t off, uint64_t span);
+/* Has every byte of the file been checked and found good? */
+bool vouch_stream_complete(const struct vouch_stream *s);
+/* Do two verifiers stand for the same signed digests of the same file
+ * version (so one may serve for the other)? */
+bool vouch_stream_same(const struct vouch_stream *a, const struct vouch_stream *b);
+struct vouch_stream *vouch_stream_ref(struct vouch_stream *s);
+void vouch_stream_unref(struct vouch_stream *s);
+
 /* A refusal a front end makes itself, before any file can be verified (the
  * shim: a file that cannot be located; vouchfs: a mount on the path): the
  * mode applied (audit mode allows), the standard record written to syslog
@@ -576,6 +747,9 @@ struct vouch_verify_opts {
 				     * signature is NOT authenticated (vouch cosign) */
 	bool        record;         /* advance the anti-rollback mark on success */
 	unsigned    threads;
+	bool        no_hash;        /* signature, policy, and each file's presence and
+				     * signed size only: no byte is read or hashed
+				     * (vouch scan --no-hash) */
 };
 
 /* Called once per problem found by vouch_verify_tree. */
@@ -591,6 +765,95 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 				   const struct vouch_verify_opts *opts,
 				   vouch_report_fn report, void *arg,
 				   struct vouch_verdict *out);
+
+/* ------------------------------------------------------------------------ */
+/* Assessment (`vouch scan`): read-only findings over protected roots.       */
+
+enum vouch_severity {
+	VOUCH_SEV_INFO = 0, VOUCH_SEV_LOW, VOUCH_SEV_MEDIUM, VOUCH_SEV_HIGH, VOUCH_SEV_CRITICAL,
+};
+const char *vouch_severity_name(enum vouch_severity s);
+/* "critical" ... "info"; false if s names none. */
+bool vouch_severity_parse(const char *s, enum vouch_severity *out);
+
+struct vouch_finding {
+	enum vouch_severity severity;
+	const char *check;          /* verified, integrity, authenticity, unsigned, binding,
+				     * rollback, version, signature-expiring, key-expiring,
+				     * key-expired, key-revoked, audit, error */
+	const char *subject;        /* a path, or "key:KEYID" */
+	const char *root;           /* the protected root it was found under, or NULL */
+	enum vouch_cause cause;     /* VOUCH_CAUSE_OK for findings that are not a verdict */
+	const char *model;          /* signed (or claimed) name, or "" */
+	uint64_t    version;
+	const char *signers;        /* as vouch_verdict.signers, or "" */
+	const char *detail;
+	const char *const *controls;/* NIST SP 800-53 controls it evidences, NULL-terminated
+				     * (docs/compliance.md) */
+};
+typedef void (*vouch_finding_fn)(void *arg, const struct vouch_finding *f);
+
+struct vouch_assess_opts {
+	unsigned    warn_days;      /* signature/key expiry horizon (vouch scan: 30) */
+	bool        no_hash;        /* signatures and metadata only (vouch_verify_opts.no_hash) */
+	unsigned    threads;        /* hashing threads, 0: one per core */
+	int64_t     now;            /* 0: the clock */
+};
+
+/* Assess each root (absolute or relative paths; a root that is not a
+ * directory is an error finding) without changing anything: every model
+ * (a directory with model.sig, a file with FILE.sig) is verified as
+ * vouch_verify_tree does, never raising an anti-rollback mark; every file no
+ * signature governs is reported; after all roots, the trusted keys that
+ * signed something scanned are judged (revoked, not_after passed or within
+ * warn_days).  Each finding goes to fn once.  Returns how many operational
+ * errors were met (unreadable roots or files, check "error"), or -errno
+ * with err filled when the scan could not start. */
+int vouch_assess(struct vouch_ctx *ctx, char *const *roots, size_t nroots,
+	       const struct vouch_assess_opts *opts, vouch_finding_fn fn, void *arg,
+	       char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------ */
+/* Attestation (`vouch attest`; docs/attestation.md).                        */
+
+/* Enroll: re-create the attestation key (AK, a primary P-256 signing key in
+ * the endorsement hierarchy) of the TPM at tcti (NULL: the system's), read
+ * its EK certificate, check that it chains to a certificate in ek_ca (PEM,
+ * one or more; NULL: not checked, and info says so), and prove by
+ * credential activation against that certificate's key that the AK lives in
+ * the same TPM.  *ak_pem: the AK's public key (malloc'd PEM); info: the EK
+ * certificate's subject.  0, -EACCES (activation or chain refused), or
+ * another -errno, with err filled. */
+int vouch_attest_enroll(const char *tcti, const char *ek_ca, char **ak_pem, char *info,
+			size_t infolen, char *err, size_t errlen);
+
+/* Quote: the certified register value (TPM2_NV_Certify over nonce) and the
+ * measurement log in one JSON document (*json, malloc'd).  cfg gives
+ * tpm_tcti and measurement_log.  0 or -errno with err filled. */
+int vouch_attest_quote(const struct vouch_config *cfg, const uint8_t *nonce, size_t noncelen,
+		       char **json, char *err, size_t errlen);
+
+/* One model a verified quote says the host loaded. */
+struct vouch_attested {
+	uint64_t    seq;
+	const char *time;
+	const char *model;
+	uint64_t    version;
+	const char *digest;         /* "sha256:HEX", the signed statement's subject digest */
+	const char *signers[VOUCH_SIGNERS_MAX + 1];   /* key ids, NULL-terminated */
+	const char *path;
+	const char *anchor;         /* "tpm" (else the quote would not verify) */
+};
+typedef void (*vouch_attested_fn)(void *arg, const struct vouch_attested *m);
+
+/* Verify a quote document with the enrolled AK (PEM) and the nonce the
+ * verifier chose: signature, nonce, the certified NV index, the log replayed
+ * to the certified value; each logged model to fn.  Runs anywhere (no TPM).
+ * VOUCH_CAUSE_OK, or the cause (malformed, bad-signature, hash-mismatch,
+ * name-mismatch) with err filled. */
+enum vouch_cause vouch_attest_verify(const char *doc, size_t len, const char *ak_pem, size_t aklen,
+				     const uint8_t *nonce, size_t noncelen, vouch_attested_fn fn,
+				     void *arg, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------ */
 /* Locating an open fd: for front ends that see an fd and perhaps the name   */
@@ -666,6 +929,11 @@ int vouch_ask_send(int conn, const struct vouch_ask_reply *r);
 /* SHA-256 of [off, off+len) of fd with pread (len UINT64_MAX: to EOF).
  * Returns 0, -errno, or -ERANGE if the file ended early. */
 int vouch_hash_fd(int fd, uint64_t off, uint64_t len, uint8_t out[32]);
+/* Hash on threads of their own at this nice value (0: off, the default;
+ * the caller's thread then hashes too), so that a daemon's hashing yields
+ * the CPU at once to the opens and reads it serves meanwhile.  For the
+ * daemons (vouchfs, vouchd); never changes the calling thread's priority. */
+void vouch_hash_set_nice(int nice);
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers the front ends share.                                       */

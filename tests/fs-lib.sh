@@ -7,6 +7,11 @@
 [ -c /dev/fuse ] || skip "no /dev/fuse"
 [ -x "$VOUCHFS" ] || fail "$VOUCHFS is not built"
 
+# What reading a file whose content differs from its signature ends with:
+# EACCES at the open (verify = open), or EIO at the first read of the bad
+# shard (verify = stream; a whole-file signature is still refused at open).
+if [ "${VOUCHFS_VERIFY:-open}" = stream ]; then FS_TAMPERED=EIO; else FS_TAMPERED=EACCES; fi
+
 FS_MOUNTS=""
 FS_PIDS=""
 FS_HOOK=":"             # extra cleanup (nginx, readers), set by a case
@@ -31,9 +36,12 @@ fs_layers() {
 # fs_mount SRC MNT [VOUCHFS ARGS...]: start vouchfs in the foreground (in
 # the background of this shell), wait until a new layer answers on MNT, and
 # leave its pid in $FS_PID.
+# With VOUCHFS_VERIFY=stream|open in the environment (fs-stream-cases.sh),
+# every mount is made with -o verify=$VOUCHFS_VERIFY.
 fs_mount() {
 	src=$1; mnt=$2; shift 2
 	before=$(fs_layers "$mnt")
+	if [ -n "${VOUCHFS_VERIFY:-}" ]; then set -- -o "verify=$VOUCHFS_VERIFY" "$@"; fi
 	"$VOUCHFS" -f "$@" "$src" "$mnt" 2>>"$TMPDIR/vouchfs.err" &
 	FS_PID=$!
 	FS_PIDS="$FS_PIDS $FS_PID"

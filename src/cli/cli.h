@@ -35,6 +35,28 @@ int cmd_cosign(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+/* One daemon's metrics socket, read by metrics_collect (cmd_metrics.c). */
+struct msource {
+	char   instance[256];       /* the socket's name without .sock */
+	bool   up;                  /* it answered with an exposition */
+	pid_t  pid;                 /* who answered (SO_PEERCRED), 0 if nobody */
+	char  *text;                /* its exposition (NUL-terminated), or NULL */
+	size_t len;
+};
+/* Every DIR/<name>.sock, sorted by name (a missing DIR: none).  0 or -errno. */
+int    metrics_collect(const char *dir, struct msource **out, size_t *n);
+void   metrics_free(struct msource *v, size_t n);
+/* Sum of the samples of s named `name` whose labels contain `has` (NULL: any). */
+double metrics_value(const struct msource *s, const char *name, const char *has);
+/* metrics_dir of the config (-c, else the default one if it exists), malloc'd. */
+int    metrics_dir_from_config(const char *config, char **dir);
 /* DIR for DIR/model.sig, F for F.sig, else NULL (malloc'd). */
 char *model_of_sig(const char *sig);
 

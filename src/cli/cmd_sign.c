@@ -38,6 +38,14 @@ static void help(void)
 	       "                            stay inside --symlink-root (default: PATH)\n"
 	       "      --symlink-root DIR    the root symlink targets must resolve inside\n"
 	       "      --threads N           hashing threads (default: one per core)\n"
+	       "      --sbom FILE           attach an SBOM (CycloneDX 1.5/1.6 or SPDX 2.3 JSON):\n"
+	       "                            copied to PATH/.vouch/sbom.cdx.json (or\n"
+	       "                            sbom.spdx.json; a file F: F.vouch/) and signed\n"
+	       "      --provenance FILE     attach provenance (an in-toto statement with SLSA\n"
+	       "                            provenance v1, or the bare predicate): .vouch/\n"
+	       "                            provenance.json\n"
+	       "      --attach TYPE=FILE    attach another JSON document as .vouch/TYPE.json\n"
+	       "                            (TYPE: a-z 0-9 -; repeatable; see vouch query)\n"
 	       "  -h, --help                this text\n\n"
 	       "SOURCE_DATE_EPOCH, if set, fixes the signing time (reproducible signatures).\n"
 	       "Cosignatures in SIG.d/ of the signature this replaces are removed (they sign\n"
@@ -109,12 +117,17 @@ int cmd_sign(int argc, char **argv)
 		{ "allow-symlinks", no_argument, NULL, 'L' },
 		{ "symlink-root", required_argument, NULL, 'R' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "sbom", required_argument, NULL, 1101 },
+		{ "provenance", required_argument, NULL, 1102 },
+		{ "attach", required_argument, NULL, 1103 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vouch_sign_opts so = { .version = 1 };
 	struct signer_opts sig;
 	struct vouch_signer *signer = NULL;
+	struct vouch_attach attach[16];
+	char *eq;
 	const char *sde;
 	char err[512] = "", ts[32];
 	uint64_t n;
@@ -159,6 +172,23 @@ int cmd_sign(int argc, char **argv)
 			if (!parse_u64(optarg, 64, &n) || n == 0)
 				return usage_error("sign", "--threads must be from 1 to 64");
 			so.threads = (unsigned)n;
+			break;
+		case 1101:
+		case 1102:
+		case 1103:
+			if (so.nattach == sizeof(attach) / sizeof(attach[0]))
+				return usage_error("sign", "at most 16 documents");
+			attach[so.nattach].type = c == 1101 ? "sbom" : c == 1102 ? "provenance" : optarg;
+			attach[so.nattach].file = optarg;
+			if (c == 1103) {
+				eq = strchr(optarg, '=');
+				if (!eq || eq == optarg || !eq[1])
+					return usage_error("sign", "--attach wants TYPE=FILE, not '%s'", optarg);
+				*eq = '\0';
+				attach[so.nattach].file = eq + 1;
+			}
+			so.attach = attach;
+			so.nattach++;
 			break;
 		case 'h': help(); return 0;
 		default:  return usage_error("sign", "unknown option");

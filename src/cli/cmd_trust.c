@@ -12,14 +12,16 @@
 static void help(void)
 {
 	printf("Usage: vouch trust list   [--trust DIR | -c CONFIG]\n"
-	       "       vouch trust add    [--trust DIR | -c CONFIG] PUBKEY.pem\n"
+	       "       vouch trust add    [--trust DIR | -c CONFIG] [--roles ROLE,...] PUBKEY.pem\n"
 	       "       vouch trust revoke [--trust DIR | -c CONFIG] KEYID|PUBKEY.pem\n"
 	       "       vouch trust remove [--trust DIR | -c CONFIG] KEYID\n\n"
 	       "Manage the trust directory (default: `trust` in $VOUCH_CONFIG, else " DEFAULT_CONFIG ").\n"
 	       "add copies the key in as KEYID.pem (0644; a KEYID.ini beside it may set\n"
-	       "not_before, not_after and models = GLOB,...); revoke appends the id to the\n"
-	       "`revoked` list, so every signature by that key fails (revoked-key) once vouchfs\n"
-	       "reloads (systemctl reload) or a shimmed process starts; remove deletes the file.\n");
+	       "not_before, not_after, models = GLOB,... and roles = ROLE,...; --roles writes\n"
+	       "that KEYID.ini with the roles the key holds, for `require` in vouch.conf);\n"
+	       "revoke appends the id to the `revoked` list, so every signature by that key\n"
+	       "fails (revoked-key) once vouchfs reloads (systemctl reload) or a shimmed process\n"
+	       "starts; remove deletes the file.\n");
 }
 
 /* "  LABEL TIME" into out, or "" when t is unset. */
@@ -40,11 +42,12 @@ int cmd_trust(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 'T' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "roles", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vouch_config cfg;
-	const char *dir = NULL, *config = NULL, *verb;
+	const char *dir = NULL, *config = NULL, *roles = NULL, *verb;
 	char err[512] = "", keyid[VOUCH_KEYID_LEN + 1];
 	int c, ret = 0;
 
@@ -53,6 +56,7 @@ int cmd_trust(int argc, char **argv)
 		switch (c) {
 		case 'T': dir = optarg; break;
 		case 'c': config = optarg; break;
+		case 'R': roles = optarg; break;
 		case 'h': help(); return 0;
 		default:  return usage_error("trust", "unknown option");
 		}
@@ -60,6 +64,8 @@ int cmd_trust(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("trust", "a verb is required: list, add, revoke or remove");
 	verb = argv[optind++];
+	if (roles && strcmp(verb, "add"))
+		return usage_error("trust", "--roles is for add (edit KEYID.ini to change a key's roles)");
 	if (!dir) {
 		const char *path = config ? config : config_default();
 		if (vouch_config_load(&cfg, path, err, sizeof(err))) {
@@ -89,11 +95,12 @@ int cmd_trust(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char nb[48], na[48];
 
-			say("%s  %-10s %s%s%s%s%s%s", v[i].keyid, v[i].type, v[i].revoked ? "REVOKED " : "",
+			say("%s  %-10s %s%s%s%s%s%s%s%s", v[i].keyid, v[i].type, v[i].revoked ? "REVOKED " : "",
 			    v[i].file ? v[i].file : "(no key file)",
 			    key_time("not_before", v[i].not_before, nb),
 			    key_time("not_after", v[i].not_after, na),
-			    v[i].models ? "  models " : "", v[i].models ? v[i].models : "");
+			    v[i].models ? "  models " : "", v[i].models ? v[i].models : "",
+			    v[i].roles ? "  roles " : "", v[i].roles ? v[i].roles : "");
 		}
 		if (!n)
 			say("(no keys in %s)", dir);
@@ -105,7 +112,7 @@ int cmd_trust(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(verb, "add"))
-		ret = vouch_trust_add(dir, argv[optind], keyid, err, sizeof(err));
+		ret = vouch_trust_add(dir, argv[optind], roles, keyid, err, sizeof(err));
 	else if (!strcmp(verb, "revoke"))
 		ret = vouch_trust_revoke(dir, argv[optind], keyid, err, sizeof(err));
 	else if (!strcmp(verb, "remove"))

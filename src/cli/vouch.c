@@ -22,6 +22,12 @@ static const struct cmd commands[] = {
 	{ "trust",   cmd_trust,   "list, add, revoke or remove trusted keys" },
 	{ "state",   cmd_state,   "show or reset the anti-rollback version marks" },
 	{ "publish", cmd_publish, "put a signed model in place atomically (under a vouchfs mount too)" },
+	{ "sbom",    cmd_sbom,    "write a CycloneDX SBOM of a model directory (files, Python packages)" },
+	{ "query",   cmd_query,   "find signed models by dependency, CVE, builder or source" },
+	{ "metrics", cmd_metrics, "show the daemons' metrics (Prometheus text; --textfile, --listen)" },
+	{ "status",  cmd_status,  "what protects each root, trust, counters, last denials (--json)" },
+	{ "scan",    cmd_scan,    "assess protected roots read-only: findings with severity and controls" },
+	{ "attest",  cmd_attest,  "prove which models this host loaded: TPM enroll, quote, verify" },
 };
 
 /* One line: prefix, then the formatted text escaped as a whole
@@ -262,6 +268,16 @@ int trust_opts_ctx(struct trust_opts *t, const char *cmd, struct vouch_ctx **ctx
 		cfg.require_binding = false;
 	}
 	if (t->sign_off) {
+		/* Which roles must sign is, like how many, for verify, publish
+		 * and the mount: a cosignature is what fills them. */
+		struct vouch_config drop;
+
+		vouch_config_init(&drop);
+		drop.require = cfg.require;
+		drop.nrequire = cfg.nrequire;
+		cfg.require = NULL;
+		cfg.nrequire = 0;
+		vouch_config_clear(&drop);
 		for (size_t i = 0; i < cfg.nmodels; i++) {
 			for (size_t k = 0; k < cfg.models[i].nnames; k++)
 				free(cfg.models[i].names[k]);

@@ -61,6 +61,7 @@ static struct {
 	int                   notif;
 	struct vouch_config   cfg;
 	struct vouch_ctx     *ctx;
+	struct vouch_metrics_server *metrics;   /* metrics_dir/vouchd.sock, or NULL */
 	struct vouch_locator *loc;
 	struct links         *links;
 	pthread_rwlock_t      lock;        /* loc and links, replaced on reload */
@@ -663,6 +664,8 @@ static void reload(void)
 	char err[1024] = "";
 	int ret = vouchd_load_config(&cfg, err, sizeof(err));
 
+	if (ret < 0)   /* vouch_ctx_reload counts its own */
+		vouch_metrics_reload_refused(W.ctx);
 	if (ret == 0)
 		ret = vouch_ctx_reload(W.ctx, &cfg, err, sizeof(err));
 	if (ret == 0)
@@ -701,6 +704,8 @@ int worker_main(int sock, int ask)
 	/* libvouch holds a read lease across each decision; a writer's open
 	 * breaks it and the kernel sends us SIGIO, whose default would kill. */
 	signal(SIGIO, SIG_IGN);
+	/* Hashing yields the CPU to the opens answered meanwhile (as vouchfs). */
+	vouch_hash_set_nice(10);
 	ret = vouchd_load_config(&W.cfg, err, sizeof(err));
 	if (ret == 0)
 		ret = vouch_ctx_new(&W.cfg, &W.ctx, err, sizeof(err));
@@ -717,6 +722,9 @@ int worker_main(int sock, int ask)
 			      "made after the last reload are not seen", strerror(errno));
 	notif_mark(W.cfg.protect, W.cfg.nprotect);
 	links_rebuild(W.links);
+	/* Metrics are not protection: without the socket vouchd still decides. */
+	if (vouch_metrics_serve(W.ctx, W.cfg.metrics_dir, "vouchd", &W.metrics, err, sizeof(err)) < 0)
+		vouch_ctx_log(W.ctx, LOG_WARNING, "vouchd: metrics not served: %s", err);
 	/* The shim's socket: from vouchd.socket, else made here. */
 	W.ask = ask;
 	if (W.ask < 0 && W.cfg.vouchd_socket) {
@@ -760,6 +768,7 @@ int worker_main(int sock, int ask)
 					/* A socket we made (not vouchd.socket's) goes with us. */
 					if (ask < 0 && W.ask >= 0 && W.cfg.vouchd_socket)
 						unlink(W.cfg.vouchd_socket);
+					vouch_metrics_server_stop(W.metrics);
 					vouch_ctx_drain(W.ctx, 1000);
 					_exit(0);
 				}

@@ -43,6 +43,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -56,13 +58,19 @@
 /* One node per looked-up path (and file version); a few thousand buckets
  * cover large trees. */
 #define NODE_BUCKETS  16384
-/* Page-cache fills running at once (each holds a worker and 1 MiB). */
+/* Page-cache fills running at once (each a thread with 1 MiB). */
 #define MAX_PREFETCH  4
+/* verify = stream: shards hashed ahead of the reader, per file and in all
+ * (each a thread; 2 cores), and how far ahead of the last read they go. */
+#define AHEAD_PER_NODE 2
+#define MAX_AHEAD      4
+#define AHEAD_SPAN     (256ull << 20)
 
 struct handle {                         /* one open file */
 	int                  fd;            /* the backing fd that was verified */
 	struct vouchfs_node *node;
 	struct stat          st;            /* verdict.st: the file as verified */
+	struct vouch_stream *stream;        /* verify = stream: check before serving */
 	atomic_bool          warned;
 };
 
@@ -100,6 +108,7 @@ void vouchfs_nodes_free(struct vouchfs *fs)
 
 		for (; n; n = next) {
 			next = n->hnext;
+			vouch_stream_unref(n->stream);
 			free(n->relpath);
 			free(n);
 		}
@@ -194,24 +203,51 @@ out:
 	return n;
 }
 
-static void node_unref(struct vouchfs *fs, struct vouchfs_node *n, uint64_t count)
+/* Drop kernel references (count) and background pins (unpin); the node
+ * goes when neither is left.  A background job pins its node: the node's
+ * address is its inode number, and a node freed and made again at the
+ * same address for another version must never receive the old one's
+ * bytes.  Caller holds table_lock. */
+static void node_put_locked(struct vouchfs *fs, struct vouchfs_node *n, uint64_t count,
+			    unsigned unpin)
 {
 	struct vouchfs_node **pp;
 
-	if (n == &fs->root_node)
-		return;
-	pthread_mutex_lock(&fs->table_lock);
 	n->nlookup -= count < n->nlookup ? count : n->nlookup;
-	if (n->nlookup == 0) {
+	n->pins -= unpin < n->pins ? unpin : n->pins;
+	if (n->nlookup == 0 && n->pins == 0) {
 		for (pp = &fs->table[path_hash(n->relpath)]; *pp; pp = &(*pp)->hnext) {
 			if (*pp == n) {
 				*pp = n->hnext;
 				break;
 			}
 		}
+		vouch_stream_unref(n->stream);
 		free(n->relpath);
 		free(n);
 	}
+}
+
+static void node_unref(struct vouchfs *fs, struct vouchfs_node *n, uint64_t count)
+{
+	if (n == &fs->root_node)
+		return;
+	pthread_mutex_lock(&fs->table_lock);
+	node_put_locked(fs, n, count, 0);
+	pthread_mutex_unlock(&fs->table_lock);
+}
+
+static void node_pin(struct vouchfs *fs, struct vouchfs_node *n)
+{
+	pthread_mutex_lock(&fs->table_lock);
+	n->pins++;
+	pthread_mutex_unlock(&fs->table_lock);
+}
+
+static void node_unpin(struct vouchfs *fs, struct vouchfs_node *n)
+{
+	pthread_mutex_lock(&fs->table_lock);
+	node_put_locked(fs, n, 0, 1);
 	pthread_mutex_unlock(&fs->table_lock);
 }
 
@@ -542,78 +578,165 @@ static void vouchfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_
 	fuse_reply_err(req, 0);
 }
 
-/* The opening process for the audit record: FUSE reports the thread.
- * /proc/<tid>/status (vouch_proc_identity) costs tens of microseconds on
- * every open, most of it the memory statistics it also prints.  Most opens
- * come from a thread group leader, which pidfd_open() accepts (it refuses
- * other threads with EINVAL): then tgid = tid and only the comm is read. */
-static void fill_subject(fuse_req_t req, struct vouch_subject *who, char *comm, size_t len)
+/* The opening process for the audit record: FUSE reports the thread.  Its
+ * name and thread group are read from /proc by libvouch only when a record
+ * is written (comm NULL): an open answered from the verdict cache, the
+ * common case, costs no /proc read. */
+static void fill_subject(fuse_req_t req, struct vouch_subject *who)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
-	pid_t tgid = c->pid;
-	char path[48];
-	ssize_t n = -1;
-	int fd;
 
-	fd = (int)syscall(SYS_pidfd_open, c->pid, 0);
-	if (fd >= 0) {
-		close(fd);
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			n = read(fd, comm, len - 1);
-			close(fd);
-		}
-		if (n > 0) {
-			comm[n] = '\0';
-			comm[strcspn(comm, "\n")] = '\0';
-		}
-	}
-	if (n <= 0 && vouch_proc_identity(c->pid, &tgid, comm, len) < 0)
-		snprintf(comm, len, "?");
-	who->pid = tgid;
+	who->pid = c->pid;
 	who->uid = c->uid;
-	who->comm = comm;
+	who->comm = NULL;
 }
 
-/* Push the file into the kernel's page cache for this node, from the
- * start, in 1 MiB pieces, each read and checked exactly like a READ reply
- * (so only bytes of the verified version are stored).  Runs in the worker
- * that answered the open, after the reply: the client reads cached pages
- * while this runs ahead of it, instead of waiting for READ round trips. */
-static void prefetch(struct vouchfs *fs, fuse_ino_t ino, int fd, const struct stat *verified)
+/* ---------------------------------------------------------------------- */
+/* Background jobs: the page-cache fill after a first open, and (verify =   */
+/* stream) hashing shards ahead of the reader.  Each is a detached thread   */
+/* with its own fd (a RELEASE may close the handle's) and a pin on its node */
+/* (node_put_locked says why); vouchfs_jobs_stop() waits for them all.      */
+
+struct bgjob {
+	struct vouchfs      *fs;
+	struct vouchfs_node *n;
+	int                  fd;
+	struct stat          st;            /* the version verified */
+	struct vouch_stream *stream;        /* hash ahead; NULL: fill the page cache */
+};
+
+/* Push [off, end) of the verified version into the node's page cache, 1 MiB
+ * at a time, each piece read and checked exactly like a READ reply (so only
+ * bytes of the verified version are stored), never behind the reader: a
+ * piece the reader has passed is skipped (its reads filled the cache
+ * themselves).  False once the kernel refuses (inode forgotten, mount
+ * gone), the file changed or vouchfs is stopping. */
+static bool store_range(struct bgjob *j, uint64_t off, uint64_t end, void *buf)
 {
-	uint64_t limit = (uint64_t)fs->prefetch_mib << 20;
-	off_t off = 0, end = verified->st_size;
+	struct vouchfs *fs = j->fs;
 	struct stat st;
-	void *buf;
 
-	if ((uint64_t)end > limit)
-		end = (off_t)limit;
-	/* Best effort: a few at a time, each with its own buffer, so the read
-	 * buffers stay free for READs and memory stays bounded. */
-	if (atomic_fetch_add(&fs->n_prefetching, 1) >= MAX_PREFETCH)
-		goto out;
-	buf = aligned_alloc(4096, VOUCHFS_MAX_READ);
-	if (!buf)
-		goto out;
-	while (off < end) {
+	while (off < end && !atomic_load(&fs->jobs_stop)) {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
-		size_t want = end - off < VOUCHFS_MAX_READ ? (size_t)(end - off) : VOUCHFS_MAX_READ;
-		ssize_t got = pread(fd, buf, want, off);
+		uint64_t reader = atomic_load(&j->n->read_to);
+		size_t want;
+		ssize_t got;
 
-		if (got <= 0 || fstat(fd, &st) != 0 || !same_version(&st, verified))
-			break;
+		if (reader > off) {
+			off = reader & ~(uint64_t)4095;
+			if (off >= end)
+				break;
+		}
+		want = end - off < VOUCHFS_MAX_READ ? (size_t)(end - off) : VOUCHFS_MAX_READ;
+		got = pread(j->fd, buf, want, (off_t)off);
+		if (got <= 0 || fstat(j->fd, &st) != 0 || !same_version(&st, &j->st))
+			return false;
 		bv.buf[0].mem = buf;
 		bv.buf[0].size = (size_t)got;
-		/* Fails once the kernel forgot the inode or the mount went. */
-		if (fuse_lowlevel_notify_store(fs->se, ino, off, &bv, 0) != 0)
+		if (fuse_lowlevel_notify_store(fs->se, ino_of(fs, j->n), (off_t)off, &bv, 0) != 0)
+			return false;
+		off += (uint64_t)got;
+	}
+	return !atomic_load(&fs->jobs_stop);
+}
+
+/* The fill after a first open (prefetch=MIB; open mode only: in stream
+ * mode only verified shards are ever stored, by the hash-ahead job).  At
+ * idle priority: it uses what the readers leave, never their time. */
+static void *fill_main(void *arg)
+{
+	struct bgjob *j = arg;
+	struct sched_param sp = { 0 };
+	uint64_t end = (uint64_t)j->st.st_size, limit = (uint64_t)j->fs->prefetch_mib << 20;
+	void *buf = aligned_alloc(4096, VOUCHFS_MAX_READ);
+
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	if (buf)
+		store_range(j, 0, end < limit ? end : limit, buf);
+	free(buf);
+	return NULL;
+}
+
+/* Hash the shards ahead of the last read, each once; with prefetch on,
+ * push each one that matched into the page cache, so the reader finds
+ * checked bytes there instead of asking for them. */
+static void *ahead_main(void *arg)
+{
+	struct bgjob *j = arg;
+	void *buf = j->fs->prefetch_mib ? aligned_alloc(4096, VOUCHFS_MAX_READ) : NULL;
+	uint64_t a, b;
+
+	while (!atomic_load(&j->fs->jobs_stop) &&
+	       vouch_stream_ahead(j->stream, j->fd, atomic_load(&j->n->read_to), AHEAD_SPAN,
+				  &a, &b) == 1) {
+		if (buf && !store_range(j, a, b, buf))
 			break;
-		off += got;
 	}
 	free(buf);
-out:
-	atomic_fetch_sub(&fs->n_prefetching, 1);
+	atomic_fetch_sub(&j->n->ahead, 1);
+	return NULL;
+}
+
+static void *job_main(void *arg)
+{
+	struct bgjob *j = arg;
+	struct vouchfs *fs = j->fs;
+	bool ahead = j->stream != NULL;
+
+	(ahead ? ahead_main : fill_main)(j);
+	close(j->fd);
+	vouch_stream_unref(j->stream);
+	node_unpin(fs, j->n);
+	free(j);
+	atomic_fetch_sub(ahead ? &fs->n_ahead : &fs->n_prefetching, 1);
+	return NULL;
+}
+
+/* Start a job for node n (stream: hash ahead, else fill), unless enough run
+ * already.  Best effort: nothing depends on it but speed. */
+static void job_start(struct vouchfs *fs, struct vouchfs_node *n, int fd, const struct stat *st,
+		      struct vouch_stream *stream)
+{
+	atomic_uint *count = stream ? &fs->n_ahead : &fs->n_prefetching;
+	unsigned max = stream ? MAX_AHEAD : MAX_PREFETCH;
+	struct bgjob *j = NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (stream && atomic_fetch_add(&n->ahead, 1) >= AHEAD_PER_NODE) {
+		atomic_fetch_sub(&n->ahead, 1);
+		return;
+	}
+	if (atomic_fetch_add(count, 1) >= max || atomic_load(&fs->jobs_stop) ||
+	    !(j = calloc(1, sizeof(*j))) || (j->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		goto undo;
+	j->fs = fs;
+	j->n = n;
+	j->st = *st;
+	j->stream = stream ? vouch_stream_ref(stream) : NULL;
+	node_pin(fs, n);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, job_main, j) == 0) {
+		pthread_attr_destroy(&attr);
+		return;
+	}
+	pthread_attr_destroy(&attr);
+	node_unpin(fs, n);
+	vouch_stream_unref(j->stream);
+	close(j->fd);
+undo:
+	free(j);
+	atomic_fetch_sub(count, 1);
+	if (stream)
+		atomic_fetch_sub(&n->ahead, 1);
+}
+
+void vouchfs_jobs_stop(struct vouchfs *fs)
+{
+	atomic_store(&fs->jobs_stop, true);
+	while (atomic_load(&fs->n_prefetching) || atomic_load(&fs->n_ahead))
+		usleep(1000);
 }
 
 static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -623,9 +746,10 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	struct vouch_root root = { .fd = fs->rootfd, .path = fs->source };
 	struct vouch_subject who;
 	struct vouch_verdict v;
+	struct vouch_stream *stream = NULL;
 	struct handle *h = NULL;
-	char comm[64];
-	int fd, sfd, err;
+	bool first;
+	int fd, err;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
 	    (fi->flags & (O_TRUNC | O_APPEND | O_CREAT))) {
@@ -642,7 +766,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		 * the link itself to the verdict, which denies it and says why. */
 		fd = open_beneath(fs, n->relpath, O_PATH | O_NOFOLLOW);
 	}
-	fill_subject(req, &who, comm, sizeof(comm));
+	fill_subject(req, &who);
 	if (fd < 0) {
 		err = -fd;
 		if (err == ELOOP || err == EXDEV) {
@@ -661,7 +785,10 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		goto fail;
 	}
 	memset(&v, 0, sizeof(v));
-	vouch_verify_fd(fs->ctx, &root, n->relpath, fd, &who, &v);
+	if (atomic_load(&fs->verify_stream))
+		vouch_verify_stream(fs->ctx, &root, n->relpath, fd, 0, &who, &v, &stream);
+	else
+		vouch_verify_fd(fs->ctx, &root, n->relpath, fd, &who, &v);
 	atomic_fetch_add(&fs->n_open, 1);
 	if (!v.allow && v.cause == VOUCH_CAUSE_UNLOCATED) {
 		/* The name was replaced while it was checked (a publish): ESTALE
@@ -686,6 +813,51 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		err = ESTALE;
 		goto fail;
 	}
+	if (stream) {
+		/* One verifier per version, shared by its handles, so a shard is
+		 * hashed once however many readers ask.  A node's verifier stands
+		 * for one list of signed digests: an open under another (the
+		 * signature was replaced by one for the same bytes) is verified
+		 * in full instead, against what it says. */
+		pthread_mutex_lock(&fs->table_lock);
+		if (!n->stream) {
+			n->stream = vouch_stream_ref(stream);
+		} else if (!vouch_stream_same(n->stream, stream)) {
+			pthread_mutex_unlock(&fs->table_lock);
+			vouch_stream_unref(stream);
+			stream = NULL;
+			memset(&v, 0, sizeof(v));
+			if (vouch_verify_fd(fs->ctx, &root, n->relpath, fd, &who, &v) != VOUCH_CAUSE_OK ||
+			    !v.allow || !same_version(&v.st, &n->st)) {
+				atomic_fetch_add(&fs->n_deny, !v.allow);
+				err = v.allow ? ESTALE : EACCES;
+				goto fail;
+			}
+			pthread_mutex_lock(&fs->table_lock);
+		} else {
+			vouch_stream_unref(stream);
+			stream = vouch_stream_ref(n->stream);
+		}
+		pthread_mutex_unlock(&fs->table_lock);
+		if (stream && vouch_stream_bad(stream, v.detail, sizeof(v.detail))) {
+			/* This version is known not to match: refused outright,
+			 * recorded with this opener (libvouch does the same when
+			 * it still remembers the verdict). */
+			char *full = NULL;
+			bool allow;
+
+			if (asprintf(&full, "%s/%s", fs->source, n->relpath) < 0)
+				full = NULL;
+			allow = vouch_ctx_refuse(fs->ctx, VOUCH_CAUSE_HASH_MISMATCH,
+						 full ? full : n->relpath, &v.st, &who, v.detail);
+			free(full);
+			if (!allow) {
+				atomic_fetch_add(&fs->n_deny, 1);
+				err = EACCES;
+				goto fail;
+			}
+		}
+	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		err = ENOMEM;
@@ -694,6 +866,8 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	h->fd = fd;
 	h->node = n;
 	h->st = v.st;
+	h->stream = stream;
+	stream = NULL;      /* the handle's now */
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 0;      /* shared mmap must work */
 	fi->noflush = 1;        /* read-only: nothing to flush at close */
@@ -703,21 +877,27 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 	 * would drop the pages when it completes this open, which can happen
 	 * after the prefetch below has begun to store them. */
 	fi->keep_cache = 1;
-	/* The first open of a version fills the page cache ahead of the
-	 * reader; its own fd, since a RELEASE may close h->fd meanwhile. */
-	sfd = atomic_exchange(&n->opened, true) || fs->prefetch_mib == 0 || v.st.st_size == 0 ?
-	      -1 : dup(fd);
+	first = !atomic_exchange(&n->opened, true);
+	/* Before the reply: once it is sent, a RELEASE may free h any time. */
+	if (h->stream) {
+		/* Stream: start on the first shard before the first read asks. */
+		if (!vouch_stream_complete(h->stream))
+			job_start(fs, n, h->fd, &h->st, h->stream);
+	} else if (first && fs->prefetch_mib && v.st.st_size > 0) {
+		/* The first open of a verified version fills the page cache
+		 * ahead of the reader (never with unverified bytes: a streamed
+		 * handle's cache is filled by its hash-ahead job only). */
+		job_start(fs, n, h->fd, &h->st, NULL);
+	}
 	if (fuse_reply_open(req, fi) != 0) {
 		/* The request was interrupted: the kernel holds no handle. */
+		vouch_stream_unref(h->stream);
 		close(h->fd);
 		free(h);
-	} else if (sfd >= 0) {
-		prefetch(fs, ino, sfd, &v.st);
 	}
-	if (sfd >= 0)
-		close(sfd);
 	return;
 fail:
+	vouch_stream_unref(stream);
 	if (fd >= 0)
 		close(fd);
 	fuse_reply_err(req, err);
@@ -734,6 +914,27 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (size > VOUCHFS_MAX_READ)
 		size = VOUCHFS_MAX_READ;
+	if (h->stream && vouch_stream_check(h->stream, h->fd, (uint64_t)off, size) < 0) {
+		/* A shard that does not match its signed digest (recorded once,
+		 * by libvouch), or the file changed: no byte of it is served. */
+		struct vouchfs_node *n = h->node;
+		bool first = !atomic_exchange(&n->poisoned, true);
+
+		if (first) {
+			vouchfs_log(fs, "%s/%s: content does not match the signature (verify = stream): EIO",
+				    fs->source, n->relpath);
+			node_pin(fs, n);        /* h may go with a RELEASE once we reply */
+		}
+		fuse_reply_err(req, EIO);
+		if (first) {
+			/* Every later read fails, the ones the kernel would answer
+			 * from pages it cached before too: drop them (after the
+			 * reply: this READ's pages are locked until then). */
+			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+			node_unpin(fs, n);
+		}
+		return;
+	}
 	buf = pool_get(fs);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -754,6 +955,11 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, EIO);
 		goto out;
 	}
+	/* Where the reader is: hash ahead from here, never fill behind it.
+	 * Before the reply: once it is sent, a RELEASE may free h any time. */
+	atomic_store(&h->node->read_to, (uint64_t)off + (uint64_t)got);
+	if (h->stream && vouch_stream_pending(h->stream, (uint64_t)off + (uint64_t)got, AHEAD_SPAN))
+		job_start(fs, h->node, h->fd, &h->st, h->stream);
 	fuse_reply_buf(req, buf, (size_t)got);
 out:
 	pool_put(fs, buf);
@@ -763,6 +969,7 @@ static void vouchfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_inf
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
+	vouch_stream_unref(h->stream);
 	close(h->fd);
 	free(h);
 	fuse_reply_err(req, 0);

@@ -53,6 +53,14 @@ struct vouchfs_node {
 	char        *relpath;       /* "." for the root */
 	struct stat  st;            /* as looked up: the version this node is */
 	atomic_bool  opened;        /* an open was answered: pages may be cached */
+	unsigned     pins;          /* background work holding it, under table_lock:
+				     * freed only when this and nlookup are 0 */
+	/* verify = stream: the verifier of this version's shards, set by its
+	 * first streaming open (under table_lock), shared by every handle. */
+	struct vouch_stream *stream;
+	atomic_uint  ahead;         /* hash-ahead jobs running for it */
+	_Atomic uint64_t read_to;   /* end of the furthest read served (hash ahead from) */
+	atomic_bool  poisoned;      /* verify = stream: a read met a bad shard */
 };
 
 struct vouchfs {
@@ -68,6 +76,8 @@ struct vouchfs {
 	unsigned    max_threads;
 	double      timeout;        /* entry/attr cache, seconds */
 	unsigned    prefetch_mib;   /* page cache filled after a first open */
+	int         verify_opt;     /* -o verify=: 0 open, 1 stream, -1 the config's */
+	atomic_bool verify_stream;  /* in force: -o verify=, else the config's verify */
 	char       *source;         /* absolute */
 	char       *mountpoint;     /* absolute */
 	bool        inplace;
@@ -78,6 +88,7 @@ struct vouchfs {
 				     * once the reload thread runs */
 	pthread_mutex_t cfg_lock;
 	struct vouch_ctx   *ctx;
+	struct vouch_metrics_server *metrics;   /* its socket (vouchfs.c), or NULL */
 	int         rootfd;         /* O_PATH directory fd every lookup is beneath */
 	char       *pin;            /* private bind of the source (in place, root) */
 	bool        raw_mount;      /* we called mount(2) ourselves */
@@ -99,6 +110,8 @@ struct vouchfs {
 	unsigned              pool_free, pool_made;
 	atomic_ulong          n_open, n_deny, n_stale, n_changed;   /* --debug */
 	atomic_uint           n_prefetching;
+	atomic_uint           n_ahead;              /* hash-ahead jobs running */
+	atomic_bool           jobs_stop;            /* vouchfs_jobs_stop() was called */
 };
 
 /* fs_log.c */
@@ -112,6 +125,9 @@ extern const struct fuse_lowlevel_ops vouchfs_ops;
  * vouchfs_nodes_free() is safe whether or not init ran or succeeded. */
 int  vouchfs_nodes_init(struct vouchfs *fs);
 void vouchfs_nodes_free(struct vouchfs *fs);
+/* Stop the background jobs (page-cache fills, hash-ahead) and wait for
+ * them; before the session is destroyed. */
+void vouchfs_jobs_stop(struct vouchfs *fs);
 /* How many opens were answered, denied, refused as stale (for --debug). */
 void vouchfs_stats_log(const struct vouchfs *fs);
 

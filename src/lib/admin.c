@@ -32,6 +32,7 @@ void vouch_trust_list_free(struct vouch_trust_entry *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].file);
 		free(v[i].models);
+		free(v[i].roles);
 	}
 	free(v);
 }
@@ -41,6 +42,24 @@ void vouch_trust_list_free(struct vouch_trust_entry *v, size_t n)
  * and reports that pointer leaked; every one is freed with the array. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+/* "a, b, c" (malloc'd), or NULL for none. */
+static char *join(char *const *v, size_t n)
+{
+	size_t len = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if (!len || !(out = calloc(1, len)))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, ", ");
+		strcat(out, v[i]);
+	}
+	return out;
+}
+
 int vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
 		     char *err, size_t errlen)
 {
@@ -63,7 +82,6 @@ int vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vouch_trusted *k = &t->v[i];
-		size_t len = 0;
 
 		snprintf(v[cnt].keyid, sizeof(v[cnt].keyid), "%s", k->key->id);
 		snprintf(v[cnt].type, sizeof(v[cnt].type), "%s", vouch_key_type(k->key));
@@ -71,16 +89,8 @@ int vouch_trust_list(const char *dir, struct vouch_trust_entry **out, size_t *n,
 		v[cnt].not_before = k->not_before;
 		v[cnt].not_after = k->not_after;
 		v[cnt].revoked = k->revoked;
-		for (size_t r = 0; r < k->nroles; r++)
-			len += strlen(k->roles[r]) + 2;
-		if (len) {
-			v[cnt].models = calloc(1, len);
-			for (size_t r = 0; v[cnt].models && r < k->nroles; r++) {
-				if (r)
-					strcat(v[cnt].models, ", ");
-				strcat(v[cnt].models, k->roles[r]);
-			}
-		}
+		v[cnt].models = join(k->models, k->nmodels);
+		v[cnt].roles = join(k->roles, k->nroles);
 		cnt++;
 	}
 	for (size_t r = 0; r < t->nrevoked; r++) {
@@ -116,17 +126,23 @@ static int ensure_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_LEN + 1],
-		    char *err, size_t errlen)
+int vouch_trust_add(const char *dir, const char *pubkey, const char *roles,
+		    char keyid[VOUCH_KEYID_LEN + 1], char *err, size_t errlen)
 {
 	struct vouch_key *k = NULL;
-	char *pem = NULL, *path = NULL, **rev = NULL;
-	size_t nrev = 0;
+	char *pem = NULL, *path = NULL, **rev = NULL, *ini = NULL, *text = NULL, **rl = NULL;
+	size_t nrev = 0, nrl = 0;
+	bool wrote_ini = false;
 	int ret, dfd;
 
+	if (roles && (vouch_roles_parse(roles, &rl, &nrl) || !nrl)) {
+		ret = verr(err, errlen, -EINVAL, "--roles \"%s\": a comma-separated list of role names "
+			   "(letters, digits, '.', '_', '-')", roles);
+		goto out;
+	}
 	ret = vouch_key_load(pubkey, &k, err, errlen);
 	if (ret)
-		return ret;
+		goto out;
 	ret = ensure_dir(dir, err, errlen);
 	if (ret)
 		goto out;
@@ -149,6 +165,34 @@ int vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (nrl) {
+		/* KEYID.ini first: the key must never be trusted without the
+		 * roles it was added with, even for a moment.  One already
+		 * there (its window, its models) is the admin's: not touched. */
+		char *joined = join(rl, nrl);
+
+		if (access(path, F_OK) == 0) {
+			free(joined);
+			ret = verr(err, errlen, -EEXIST, "%s: key %s is already trusted (set its roles in "
+				   "%s/%s.ini)", path, k->id, dir, k->id);
+			goto out;
+		}
+		if (!joined || asprintf(&ini, "%s/%s.ini", dir, k->id) < 0 ||
+		    asprintf(&text, "# vouch trust add --roles\nroles = %s\n", joined) < 0) {
+			free(joined);
+			ret = -ENOMEM;
+			goto out;
+		}
+		free(joined);
+		ret = vouch_write_file_atomic(ini, text, strlen(text), 0644, true);
+		if (ret) {
+			verr(err, errlen, ret, "%s: %s", ini, ret == -EEXIST ?
+			     "already exists: add `roles = ...` to it by hand, then add the key without "
+			     "--roles" : strerror(-ret));
+			goto out;
+		}
+		wrote_ini = true;
+	}
 	ret = vouch_write_file_atomic(path, pem, strlen(pem), 0644, true);
 	if (ret == -EEXIST)
 		ret = verr(err, errlen, ret, "%s: key %s is already trusted", path, k->id);
@@ -156,6 +200,8 @@ int vouch_trust_add(const char *dir, const char *pubkey, char keyid[VOUCH_KEYID_
 		verr(err, errlen, ret, "%s: %s", path, strerror(-ret));
 	if (!ret)
 		memcpy(keyid, k->id, VOUCH_KEYID_LEN + 1);
+	else if (wrote_ini)
+		unlink(ini);
 out:
 	for (size_t i = 0; i < nrev; i++)
 		free(rev[i]);
@@ -163,6 +209,11 @@ out:
 	vouch_key_free(k);
 	free(pem);
 	free(path);
+	free(ini);
+	free(text);
+	for (size_t i = 0; i < nrl; i++)
+		free(rl[i]);
+	free(rl);
 	return ret;
 }
 

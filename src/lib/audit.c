@@ -654,6 +654,8 @@ void vouch_audit_record(struct vouch_audit *a, const struct vouch_event *e)
 		FIELD("cached", "true", true);
 	if (e->receipt)
 		FIELD("content", "receipt", false);
+	else if (e->streamed)
+		FIELD("content", "streamed", false);
 	else if (e->reused)
 		FIELD("content", "kept", false);
 	if (e->detail && *e->detail)

@@ -29,6 +29,7 @@ struct vouch_event {
 	bool        cached;       /* repeats a verdict made earlier (verdict cache) */
 	bool        reused;       /* decided again (a reload), the file not hashed again */
 	bool        receipt;      /* not hashed: a receipt from an earlier process (receipts = yes) */
+	bool        streamed;     /* not hashed at open: checked as it is read (verify = stream) */
 	const char *detail;
 };
 

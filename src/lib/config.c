@@ -63,11 +63,21 @@ void vouch_config_clear(struct vouch_config *cfg)
 	free(cfg->sigstore_issuer);
 	free(cfg->symlink_root);
 	free(cfg->vouchd_socket);
+	free(cfg->measurement_log);
+	free(cfg->tpm_tcti);
+	free(cfg->metrics_dir);
 	for (size_t i = 0; i < cfg->nmodels; i++) {
 		free(cfg->models[i].glob);
 		free_list(cfg->models[i].names, cfg->models[i].nnames);
 	}
 	free(cfg->models);
+	for (size_t i = 0; i < cfg->nrequire; i++) {
+		free(cfg->require[i].glob);
+		for (size_t j = 0; j < cfg->require[i].nneeds; j++)
+			free(cfg->require[i].needs[j].role);
+		free(cfg->require[i].needs);
+	}
+	free(cfg->require);
 	vouch_config_init(cfg);
 }
 
@@ -157,6 +167,98 @@ static int add_split(char ***list, size_t *n, const char *v, int sep, bool need_
 	return ret;
 }
 
+/* ---- roles (sign-off by role) ------------------------------------------ */
+
+bool vouch_role_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+int vouch_roles_parse(const char *v, char ***list, size_t *n)
+{
+	char **got = NULL;
+	size_t ngot = 0;
+	int ret = add_split(&got, &ngot, v, ',', false);
+
+	for (size_t i = 0; !ret && i < ngot; i++) {
+		bool dup = false;
+
+		if (!vouch_role_name_ok(got[i])) {
+			ret = -EINVAL;
+			break;
+		}
+		for (size_t j = 0; j < *n && !dup; j++)
+			dup = !strcmp((*list)[j], got[i]);
+		if (!dup)
+			ret = vouch_config_add(list, n, got[i]);
+	}
+	free_list(got, ngot);
+	return ret;
+}
+
+/* "role:n, role:n, ..." into a new requirement for glob (NULL: [vouch]
+ * require).  Every item must be ROLE:N with N from 1 to VOUCH_SIGNERS_MAX
+ * and each role named once; all the requirements together name at most 64
+ * roles (a signer's roles are a 64-bit set). */
+static bool add_requirement(struct vouch_config *c, const char *glob, const char *v, int line)
+{
+	struct vouch_requirement *q;
+	char **items = NULL;
+	size_t nitems = 0, distinct = 0;
+	bool ok = false;
+
+	if ((glob && !abs_path(glob)) || add_split(&items, &nitems, v, ',', false) || !nitems)
+		goto out;
+	q = realloc(c->require, (c->nrequire + 1) * sizeof(*q));
+	if (!q)
+		goto out;
+	c->require = q;
+	q = &c->require[c->nrequire++];
+	memset(q, 0, sizeof(*q));
+	q->line = line;
+	q->needs = calloc(nitems, sizeof(*q->needs));
+	if (!q->needs || (glob && !(q->glob = strdup(glob))))
+		goto out;
+	for (size_t i = 0; i < nitems; i++) {
+		char *colon = strrchr(items[i], ':'), *p = colon;
+		long n;
+
+		if (!colon)
+			goto out;
+		for (*p = '\0'; p > items[i] && (p[-1] == ' ' || p[-1] == '\t'); p--)
+			p[-1] = '\0';
+		colon++;
+		colon += strspn(colon, " \t");
+		if (!vouch_role_name_ok(items[i]) || !parse_long(colon, 1, VOUCH_SIGNERS_MAX, &n))
+			goto out;
+		for (size_t j = 0; j < q->nneeds; j++)
+			if (!strcmp(q->needs[j].role, items[i]))
+				goto out;
+		if (!(q->needs[q->nneeds].role = strdup(items[i])))
+			goto out;
+		q->needs[q->nneeds++].n = (unsigned)n;
+	}
+	/* Distinct roles over every requirement read so far. */
+	for (size_t e = 0; e < c->nrequire; e++) {
+		for (size_t i = 0; i < c->require[e].nneeds; i++) {
+			bool before = false;
+
+			for (size_t f = 0; f <= e && !before; f++)
+				for (size_t j = 0; j < (f == e ? i : c->require[f].nneeds) && !before; j++)
+					before = !strcmp(c->require[f].needs[j].role,
+							 c->require[e].needs[i].role);
+			distinct += !before;
+		}
+	}
+	ok = distinct <= 64;
+out:
+	free_list(items, nitems);
+	return ok;
+}
+
 /* ---- the keys ---------------------------------------------------------- */
 
 /*
@@ -189,6 +291,14 @@ static bool p_deny(const struct conf_key *k, struct vouch_config *c, const char 
 	if (strcmp(v, "deny") && strcmp(v, "log"))
 		return false;
 	*FIELD(c, k, bool) = !strcmp(v, "deny");
+	return true;
+}
+
+static bool p_verify(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	if (strcmp(v, "open") && strcmp(v, "stream"))
+		return false;
+	*FIELD(c, k, bool) = !strcmp(v, "stream");
 	return true;
 }
 
@@ -241,6 +351,14 @@ static bool p_globs(const struct conf_key *k, struct vouch_config *c, const char
 	return list_add(k, c, v, ',', false);
 }
 
+/* [vouch] require: one more requirement on every model (its line is set by
+ * the handler, which knows it). */
+static bool p_require(const struct conf_key *k, struct vouch_config *c, const char *v)
+{
+	(void)k;
+	return add_requirement(c, NULL, v, 0);
+}
+
 #define F(name) offsetof(struct vouch_config, name)
 static const struct conf_key conf_keys[] = {
 	{ "vouch", "mode", p_mode, F(mode), 0, 0, 0, "enforce or audit" },
@@ -257,7 +375,13 @@ static const struct conf_key conf_keys[] = {
 	{ "vouch", "allow_symlinks", p_bool, F(allow_symlinks), 0, 0, 0, "yes or no" },
 	{ "vouch", "symlink_root", p_path, F(symlink_root), 0, 0, 0, "an absolute directory path" },
 	{ "vouch", "vouchd_socket", p_path, F(vouchd_socket), 0, 0, 0, "an absolute path" },
+	{ "vouch", "metrics_dir", p_path, F(metrics_dir), 0, 0, 0, "an absolute directory path" },
 	{ "vouch", "receipts", p_bool, F(receipts), 0, 0, 0, "yes or no" },
+	{ "vouch", "attest", p_bool, F(attest), 0, 0, 0, "yes or no" },
+	{ "vouch", "measurement_log", p_path, F(measurement_log), 0, 0, 0, "an absolute path" },
+	{ "vouch", "tpm_tcti", p_text, F(tpm_tcti), 0, 0, 0,
+	  "a TCTI string, e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321" },
+	{ "vouch", "verify", p_verify, F(verify_stream), 0, 0, 0, "open or stream" },
 	{ "vouch", "ca", p_paths, F(cas), F(ncas), 0, 0, "absolute PEM file paths separated by ':'" },
 	{ "vouch", "ca_identity", p_globs, F(ca_identity), F(nca_identity), 0, 0,
 	  "SAN/CN globs separated by ','" },
@@ -267,6 +391,10 @@ static const struct conf_key conf_keys[] = {
 	  "a certificate SAN (email or URI)" },
 	{ "vouch", "sigstore_issuer", p_text, F(sigstore_issuer), 0, 0, 0, "an OIDC issuer URL" },
 	{ "vouch", "clock_skew", p_long, F(clock_skew), 0, 0, 86400, "seconds from 0 to 86400" },
+	{ "vouch", "require", p_require, F(require), F(nrequire), 0, 0,
+	  "role:n items separated by ',' (a role of letters, digits, '.', '_', '-'; n from 1 to "
+	  VOUCH_STR(VOUCH_SIGNERS_MAX) "; each role once; at most 64 roles in all)" },
+	{ "vouch", "roles_may_overlap", p_bool, F(roles_may_overlap), 0, 0, 0, "yes or no" },
 };
 #undef F
 
@@ -314,8 +442,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 		why = "unknown key";
 		if (strcmp(key, k->key))
 			continue;
-		if (k->parse(k, p->cfg, value))
+		if (k->parse(k, p->cfg, value)) {
+			if (k->parse == p_require)
+				p->cfg->require[p->cfg->nrequire - 1].line = p->line;
 			return 1;
+		}
 		snprintf(must, sizeof(must), "%s must be %s", k->key, k->meaning);
 		why = must;
 		break;
@@ -324,6 +455,13 @@ static int handler(void *user, const char *section, const char *key, const char 
 		if (add_binding(p, key, value))
 			return 1;
 		why = "a [models] entry must be an absolute path glob = model name[, name...]";
+	}
+	if (!strcmp(section, "require")) {
+		if (add_requirement(p->cfg, key, value, p->line))
+			return 1;
+		why = "a [require] entry must be an absolute path glob = role:n[, role:n...] (a role of "
+		      "letters, digits, '.', '_', '-'; n from 1 to " VOUCH_STR(VOUCH_SIGNERS_MAX)
+		      "; each role once; at most 64 roles in all)";
 	}
 bad:
 	/* The value as typed (escaped, cut): the line may hold a typo the
@@ -753,6 +891,8 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	*dst = *src;
 	dst->models = NULL;
 	dst->nmodels = 0;
+	dst->require = NULL;
+	dst->nrequire = 0;
 	ret |= dup_str(&dst->path, src->path);
 	ret |= dup_str(&dst->trust_dir, src->trust_dir);
 	ret |= dup_str(&dst->state_dir, src->state_dir);
@@ -762,6 +902,9 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 	ret |= dup_str(&dst->sigstore_issuer, src->sigstore_issuer);
 	ret |= dup_str(&dst->symlink_root, src->symlink_root);
 	ret |= dup_str(&dst->vouchd_socket, src->vouchd_socket);
+	ret |= dup_str(&dst->measurement_log, src->measurement_log);
+	ret |= dup_str(&dst->tpm_tcti, src->tpm_tcti);
+	ret |= dup_str(&dst->metrics_dir, src->metrics_dir);
 	ret |= dup_list(&dst->cas, &dst->ncas, src->cas, src->ncas);
 	ret |= dup_list(&dst->ca_identity, &dst->nca_identity, src->ca_identity, src->nca_identity);
 	ret |= dup_list(&dst->protect, &dst->nprotect, src->protect, src->nprotect);
@@ -776,6 +919,29 @@ int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src)
 			ret |= dup_str(&dst->models[i].glob, src->models[i].glob);
 			ret |= dup_list(&dst->models[i].names, &dst->models[i].nnames,
 					src->models[i].names, src->models[i].nnames);
+		}
+	}
+	if (src->nrequire) {
+		dst->require = calloc(src->nrequire, sizeof(*dst->require));
+		if (!dst->require)
+			ret = -ENOMEM;
+		for (size_t i = 0; dst->require && i < src->nrequire; i++) {
+			const struct vouch_requirement *q = &src->require[i];
+			struct vouch_requirement *d = &dst->require[i];
+
+			dst->nrequire++;
+			d->line = q->line;
+			ret |= dup_str(&d->glob, q->glob);
+			d->needs = calloc(q->nneeds ? q->nneeds : 1, sizeof(*d->needs));
+			if (!d->needs) {
+				ret = -ENOMEM;
+				continue;
+			}
+			for (size_t j = 0; j < q->nneeds; j++) {
+				d->nneeds++;
+				d->needs[j].n = q->needs[j].n;
+				ret |= dup_str(&d->needs[j].role, q->needs[j].role);
+			}
 		}
 	}
 	if (ret) {

@@ -7,6 +7,7 @@
  */
 #include "verify_i.h"
 #include "receipt_i.h"
+#include "metrics_i.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -60,6 +61,8 @@ int vouch_ctx_new(const struct vouch_config *cfg, struct vouch_ctx **out, char *
 	pthread_mutex_init(&ctx->state_mu, NULL);
 	ret = vouch_config_validate(&ctx->cfg, err, errlen);
 	if (!ret)
+		ret = vouch_metrics_new(&ctx->metrics);
+	if (!ret)
 		ret = vouch_audit_new(cfg->audit_log, cfg->audit_optional, &ctx->audit, err, errlen);
 	if (!ret)
 		ret = vouch_trust_load(&ctx->cfg, &ctx->trust, err, errlen);
@@ -79,6 +82,7 @@ void vouch_ctx_free(struct vouch_ctx *ctx)
 	if (!ctx)
 		return;
 	vouch_caches_free(ctx);
+	vouch_metrics_free(ctx->metrics);
 	vouch_trust_free(ctx->trust);
 	vouch_receipts_free(ctx->receipts);
 	vouch_audit_free(ctx->audit);
@@ -120,6 +124,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	}
 	if (ret) {
 		vouch_config_clear(&copy);
+		vouch_metrics_reload(ctx, false);
 		vouch_audit_msg(ctx->audit, LOG_ERR, "reload refused, old trust stays in force: %s",
 				err ? err : "");
 		return ret;
@@ -148,6 +153,7 @@ int vouch_ctx_reload(struct vouch_ctx *ctx, const struct vouch_config *cfg, char
 	ctx->generation++;
 	pthread_mutex_unlock(&ctx->mu);
 	pthread_rwlock_unlock(&ctx->rw);
+	vouch_metrics_reload(ctx, true);
 	vouch_audit_msg(ctx->audit, LOG_NOTICE, "trust reloaded: %zu usable keys (%zu revoked), threshold %u; "
 			"every verdict is decided again at its next open (content results kept)",
 			nkeys, revoked, threshold);

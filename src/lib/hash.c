@@ -21,6 +21,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* 1 MiB reads: large enough that syscall cost vanishes against hashing,
@@ -151,16 +153,31 @@ int vouch_blake2b_fd(int fd, uint64_t off, uint64_t len, uint8_t out[VOUCH_BLAKE
 
 /* ---- the worker pool ---- */
 
+/* vouch_hash_set_nice: 0, or the nice value hash workers run at. */
+static atomic_int hash_nice;
+
+void vouch_hash_set_nice(int nice)
+{
+	atomic_store(&hash_nice, nice < 0 ? 0 : nice > 19 ? 19 : nice);
+}
+
 struct pool {
 	struct vouch_hash_job *jobs;
 	size_t n;
 	atomic_size_t next;
+	bool own;                   /* set for the pool's own threads */
 };
 
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
 	uint8_t *buf = hash_buf_new();
+	int nice = atomic_load(&hash_nice);
+
+	/* Only threads made for the pool (never the caller's) are reniced:
+	 * a thread cannot take a nice value back without privilege. */
+	if (nice && p->own)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 
 	for (;;) {
 		size_t i = atomic_fetch_add(&p->next, 1);
@@ -195,11 +212,17 @@ void vouch_hash_jobs(struct vouch_hash_job *jobs, size_t n, unsigned threads)
 	if (threads > n)
 		threads = (unsigned)n;
 	atomic_init(&p.next, 0);
-	/* The calling thread works too, so one job never pays for a thread. */
-	for (unsigned i = 1; i < threads; i++)
+	/* The calling thread works too, so one job never pays for a thread;
+	 * unless hashing runs reniced (vouch_hash_set_nice): then every
+	 * worker is a thread of the pool's and the caller only waits. */
+	p.own = atomic_load(&hash_nice) != 0;
+	for (unsigned i = p.own ? 0 : 1; i < threads; i++)
 		if (pthread_create(&tids[started], NULL, worker, &p) == 0)
 			started++;
-	worker(&p);
+	if (!started)
+		p.own = false;          /* no thread: the caller works, as it is */
+	if (!p.own)
+		worker(&p);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * policy.c - what a host's policy asks of an authenticated bundle (the
- * [models] name bindings, require_binding, anti-rollback), whether a config
+ * policy.c - what a host's policy asks of an authenticated bundle (sign-off
+ * by role, the [models] name bindings, require_binding, anti-rollback),
+ * whether a config
  * can apply at all, and the per-file plan: which manifest entries govern a
  * file and whether the hashes of its bytes match them.  Shared by the fd
  * path (verify.c) and the tree path (tree.c); it calls neither.
@@ -22,17 +23,24 @@ const char *vouch_model_name(const struct vouch_bundle *b)
 	return b->st.meta.present ? b->st.meta.name : b->st.subject_name;
 }
 
-enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bundle *b,
+enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_auth *auth,
 				    const char *fullpath, const char *expect_name,
 				    char *detail, size_t dl)
 {
 	const struct vouch_config *c = &ctx->cfg;
+	const struct vouch_bundle *b = auth->b;
 	const struct vouch_meta *m = &b->st.meta;
 	const char *name = vouch_model_name(b);
+	enum vouch_cause rc;
 	bool bound = false;
 
 	/* The bundle's times are a trust rule (vouch_rule_bundle_time), decided
-	 * with its signers by vouch_authenticate. */
+	 * with its signers by vouch_authenticate.  Which roles must have signed
+	 * depends on where the model is ([require]): decided here, on the
+	 * signers vouch_authenticate counted, for every front end alike. */
+	rc = vouch_rule_roles(ctx, auth, fullpath, NULL, 0, detail, dl);
+	if (rc)
+		return rc;
 	if (expect_name && strcmp(expect_name, name)) {
 		verr(detail, dl, 0, "signed for model %s, expected %s", name, expect_name);
 		return VOUCH_CAUSE_NAME_MISMATCH;
@@ -96,6 +104,22 @@ int vouch_config_validate(const struct vouch_config *cfg, char *err, size_t errl
 		if (!inside)
 			return verr(err, errlen, -EINVAL, "%s:%d: [models] %s is outside every protected root",
 				    cfg->path ? cfg->path : "config", cfg->models[i].line, cfg->models[i].glob);
+	}
+	/* So is a [require] entry: a role requirement that silently applies
+	 * nowhere is a weakened policy. */
+	for (size_t i = 0; cfg->nprotect && i < cfg->nrequire; i++) {
+		const char *g = cfg->require[i].glob;
+		bool inside = !g;
+
+		for (size_t r = 0; r < cfg->nprotect && !inside; r++) {
+			size_t n = strlen(cfg->protect[r]);
+			while (n > 1 && cfg->protect[r][n - 1] == '/')
+				n--;
+			inside = !strncmp(g, cfg->protect[r], n) && (g[n] == '/' || g[n] == '\0');
+		}
+		if (!inside)
+			return verr(err, errlen, -EINVAL, "%s:%d: [require] %s is outside every protected root",
+				    cfg->path ? cfg->path : "config", cfg->require[i].line, g);
 	}
 	return vouch_state_dir_check(cfg, err, errlen);
 }

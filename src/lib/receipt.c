@@ -393,7 +393,8 @@ static void th_trusted(struct th *h, const struct vouch_trusted *k)
 	th_str(h, 'F', k->file);
 	th_u64(h, 'B', (uint64_t)k->not_before);
 	th_u64(h, 'A', (uint64_t)k->not_after);
-	th_strv(h, 'R', k->roles, k->nroles);
+	th_strv(h, 'R', k->models, k->nmodels);
+	th_strv(h, 'P', k->roles, k->nroles);
 	th_u64(h, 'X', k->revoked);
 }
 
@@ -427,6 +428,16 @@ void vouch_receipt_trust_digest(const struct vouch_config *cfg, const struct vou
 	for (size_t i = 0; i < cfg->nmodels; i++) {
 		th_str(&h, 'g', cfg->models[i].glob);
 		th_strv(&h, 'n', cfg->models[i].names, cfg->models[i].nnames);
+	}
+	/* Sign-off by role: who must have signed is trust as much as how many. */
+	th_u64(&h, 'y', cfg->roles_may_overlap);
+	for (size_t i = 0; i < cfg->nrequire; i++) {
+		th_str(&h, 'q', cfg->require[i].glob);
+		th_u64(&h, 'k', cfg->require[i].nneeds);
+		for (size_t j = 0; j < cfg->require[i].nneeds; j++) {
+			th_str(&h, 'w', cfg->require[i].needs[j].role);
+			th_u64(&h, 'k', cfg->require[i].needs[j].n);
+		}
 	}
 	th_u64(&h, 'l', cfg->allow_symlinks);
 	th_str(&h, 'r', cfg->symlink_root);

@@ -6,6 +6,7 @@
  */
 #include "bundle_i.h"
 #include "model_i.h"
+#include "prov_i.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,7 +102,7 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 	struct collect c = { .err = err, .errlen = errlen };
 	struct vouch_scan_opts so = { 0 };
 	struct vouch_items items = { 0 };
-	json_t *stmt = NULL, *ser = NULL, *meta = NULL, *ign = NULL;
+	json_t *stmt = NULL, *ser = NULL, *meta = NULL, *ign = NULL, *docs = NULL;
 	char *payload = NULL, *bundle = NULL, *base = NULL, *out = NULL;
 	uint8_t root[32], *pae = NULL, *sig = NULL;
 	char roothex[65], ts[32];
@@ -154,6 +155,13 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 	if (!base || !out) {
 		ret = -ENOMEM;
 		goto done;
+	}
+	/* Attached documents are written into the model first, so a
+	 * directory's scan below signs them like any other file. */
+	if (o->nattach) {
+		ret = vouch_docs_place(path, is_dir, o->attach, o->nattach, &docs, err, errlen);
+		if (ret)
+			goto done;
 	}
 
 	if (is_dir) {
@@ -225,6 +233,10 @@ int vouch_sign_path(struct vouch_signer *s, const char *path,
 		vouch_time_format(o->expires, ts);
 		json_object_set_new(meta, "expires", json_string(ts));
 	}
+	if (meta && docs) {
+		json_object_set_new(meta, "documents", docs);
+		docs = NULL;
+	}
 	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:o, s:o, s:o}}",
 			 "_type", VOUCH_STATEMENT_V1,
 			 "subject", "name", base, "digest", "sha256", roothex,
@@ -262,6 +274,7 @@ done:
 	json_decref(c.files);
 	json_decref(ser);
 	json_decref(meta);
+	json_decref(docs);
 	json_decref(stmt);
 	EVP_MD_CTX_free(c.root);
 	free(payload);

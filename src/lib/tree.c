@@ -67,6 +67,8 @@ static bool want_item(void *arg, const struct vouch_item *it, const struct stat 
 	char detail[8];
 	size_t nres;
 
+	if (t->o->no_hash)
+		return false;           /* presence and size only (check_item plans it) */
 	return vouch_file_plan(t->b, it->path, (uint64_t)st->st_size, &res, &nres, detail,
 			       sizeof(detail)) == VOUCH_CAUSE_OK;
 }
@@ -90,7 +92,7 @@ static int check_item(void *arg, const struct vouch_item *it, int rc, const stru
 	if (c == VOUCH_CAUSE_NOT_IN_MANIFEST && t->o->ignore_unsigned)
 		return 0;
 	mark_seen(t, it->path);
-	if (!c && nres)
+	if (!c && nres && !t->o->no_hash)
 		c = vouch_file_compare(res, nres, jobs, njobs, detail, sizeof(detail));
 	if (c)
 		problem(t, it->path, c, detail);
@@ -315,7 +317,9 @@ enum vouch_cause vouch_verify_tree(struct vouch_ctx *ctx, const char *path,
 	v.version = auth.b->st.meta.version;
 	snprintf(v.keyid, sizeof(v.keyid), "%s", auth.keyid);
 	c = t.o->content_only ? VOUCH_CAUSE_OK :
-	    vouch_policy_check(ctx, auth.b, real, t.o->expect_name, detail, sizeof(detail));
+	    vouch_policy_check(ctx, &auth, real, t.o->expect_name, detail, sizeof(detail));
+	if (!t.o->content_only)      /* the role each signer fills, for the report */
+		vouch_rule_roles(ctx, &auth, real, v.signers, sizeof(v.signers), NULL, 0);
 	if (c) {
 		problem(&t, path, c, detail);
 		goto unlock;

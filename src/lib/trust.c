@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,15 +44,18 @@ void vouch_trust_free(struct vouch_trust *t)
 	for (size_t i = 0; i < t->n; i++) {
 		vouch_key_free(t->v[i].key);
 		free(t->v[i].file);
+		free_strv(t->v[i].models, t->v[i].nmodels);
 		free_strv(t->v[i].roles, t->v[i].nroles);
 	}
 	free(t->v);
 	for (size_t i = 0; i < t->nca; i++) {
 		free(t->ca[i].file);
+		free_strv(t->ca[i].models, t->ca[i].nmodels);
 		free_strv(t->ca[i].roles, t->ca[i].nroles);
 	}
 	free(t->ca);
 	free_strv(t->revoked, t->nrevoked);
+	free_strv(t->role_names, t->nrole_names);
 	vouch_anchors_clear(&t->anchors);
 	free(t);
 }
@@ -158,7 +162,7 @@ static bool key_file_name(const char *n)
 	return n[0] != '.' && l > 4 && (!strcmp(n + l - 4, ".pem") || !strcmp(n + l - 4, ".pub"));
 }
 
-/* The optional KEY.ini beside KEY.pem: not_before, not_after, models. */
+/* The optional KEY.ini beside KEY.pem: not_before, not_after, models, roles. */
 struct key_ini {
 	struct vouch_trusted *k;
 	const char *path;
@@ -194,21 +198,29 @@ static int key_ini_handler(void *user, const char *section, const char *key, con
 			for (size_t l = strlen(p); l && (p[l - 1] == ' ' || p[l - 1] == '\t'); l--)
 				p[l - 1] = '\0';
 			if (*p)
-				vouch_config_add(&ki->k->roles, &ki->k->nroles, p);
+				vouch_config_add(&ki->k->models, &ki->k->nmodels, p);
 		}
 		free(copy);
-		if (!ki->k->nroles)
+		if (!ki->k->nmodels)
 			goto bad;
 		return 1;
 	}
-	why = "unknown key (not_before, not_after, models)";
+	if (!strcmp(key, "roles")) {
+		/* A role never met in the policy is kept (listed), not refused:
+		 * the policy may ask for it later. */
+		why = "roles must be a comma-separated list of role names (letters, digits, '.', '_', '-')";
+		if (vouch_roles_parse(value, &ki->k->roles, &ki->k->nroles) || !ki->k->nroles)
+			goto bad;
+		return 1;
+	}
+	why = "unknown key (not_before, not_after, models, roles)";
 bad:
 	ki->failed = true;
 	verr(ki->err, ki->errlen, -EINVAL, "%s: %s: %s", ki->path, key, why);
 	return 0;
 }
 
-/* The optional NAME (KEY.ini, CA.ini) in dir: not_before, not_after, models. */
+/* The optional NAME (KEY.ini, CA.ini) in dir: not_before, not_after, models, roles. */
 static int load_ini(int dfd, const char *dir, const char *name, struct vouch_trusted *k,
 		    char *err, size_t errlen)
 {
@@ -221,9 +233,13 @@ static int load_ini(int dfd, const char *dir, const char *name, struct vouch_tru
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/* Through a ConfigMap/Secret symlink farm too (vouch_open_in_dir). */
+	fd = vouch_open_in_dir(dfd, name, NULL, why, sizeof(why));
+	if (fd == -ENOENT && !*why)     /* no KEY.ini; a dangling link is an error */
+		return 0;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : verr(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return verr(err, errlen, fd, "%s: %s", path, *why ? why : strerror(-fd));
+	why[0] = '\0';
 	f = fdopen(fd, "re");
 	if (!f) {
 		close(fd);
@@ -242,16 +258,16 @@ int vouch_revoked_load(int dfd, const char *dir, char ***ids, size_t *n, char *e
 {
 	uint8_t *buf = NULL;
 	size_t len, lineno = 0;
-	char *line, *save = NULL;
+	char *line, *save = NULL, why[256];
 	int ret;
 
 	*ids = NULL;
 	*n = 0;
-	ret = vouch_read_file(dfd, "revoked", 4 << 20, &buf, &len, NULL);
-	if (ret == -ENOENT)
+	ret = vouch_read_file_in(dfd, "revoked", 4 << 20, &buf, &len, NULL, why, sizeof(why));
+	if (ret == -ENOENT && !*why)    /* none; a dangling link is an error, not "none" */
 		return 0;
 	if (ret)
-		return verr(err, errlen, ret, "%s/revoked: %s", dir, strerror(-ret));
+		return verr(err, errlen, ret, "%s/revoked: %s", dir, *why ? why : strerror(-ret));
 	/* Read as text below: a NUL would hide every id after it (and `vouch
 	 * trust revoke`, rewriting the file, would drop them for good). */
 	if (memchr(buf, 0, len)) {
@@ -294,6 +310,7 @@ int vouch_revoked_load(int dfd, const char *dir, char ***ids, size_t *n, char *e
 static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t errlen)
 {
 	struct dirent *de;
+	struct statvfs sv;
 	struct stat st;
 	DIR *d;
 	int fd, ret = 0;
@@ -311,7 +328,11 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 		return verr(err, errlen, -EPERM, "%s: trust directory owned by uid %u, not root", dir,
 			    (unsigned)st.st_uid);
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+	/* Group/world-writable only on a read-only mount: a Secret volume in a pod
+	 * is a 1777 tmpfs mounted read-only (docs/kubernetes.md).  Sticky is not
+	 * enough here: adding a key file is the attack. */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))) {
 		close(fd);
 		return verr(err, errlen, -EPERM, "%s: trust directory is group- or world-writable", dir);
 	}
@@ -330,17 +351,18 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 		struct vouch_key *k = NULL;
 		uint8_t *buf = NULL;
 		size_t len;
-		char sub[200], path[PATH_MAX], ini[NAME_MAX + 1];
+		char sub[200], path[PATH_MAX], ini[NAME_MAX + 1], why[256];
 
 		if (!key_file_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		ret = vouch_read_file(dirfd(d), de->d_name, 64 << 10, &buf, &len, &st);
+		ret = vouch_read_file_in(dirfd(d), de->d_name, 64 << 10, &buf, &len, &st, why,
+					 sizeof(why));
 		if (!ret && (st.st_mode & (S_IWGRP | S_IWOTH)))
 			ret = -EPERM;
 		if (ret) {
 			free(buf);
-			verr(err, errlen, ret, "%s: %s", path,
+			verr(err, errlen, ret, "%s: %s", path, *why ? why :
 			     ret == -EPERM ? "group- or world-writable key file" :
 			     ret == -ELOOP ? "is a symlink" : strerror(-ret));
 			break;
@@ -363,6 +385,66 @@ static int load_dir(const char *dir, struct vouch_trust *t, char *err, size_t er
 	}
 	closedir(d);
 	return ret;
+}
+
+/* Which required roles each key and CA holds (role_bits over t->role_names,
+ * every role cfg->require names), and whether every role requirement could
+ * be met at all: a role n signers must fill, held by fewer than n trusted
+ * keys (revoked ones included, as for the threshold) and by no CA, is a
+ * configuration error (-ENOKEY, as a threshold past the keys): most likely
+ * a misspelt role, which would otherwise deny every model it applies to. */
+static int roles_index(const struct vouch_config *cfg, struct vouch_trust *t, bool check,
+		       char *err, size_t errlen)
+{
+	for (size_t e = 0; e < cfg->nrequire; e++) {
+		for (size_t i = 0; i < cfg->require[e].nneeds; i++) {
+			const char *r = cfg->require[e].needs[i].role;
+			bool have = false;
+
+			for (size_t j = 0; j < t->nrole_names && !have; j++)
+				have = !strcmp(t->role_names[j], r);
+			if (have)
+				continue;
+			if (t->nrole_names == 64)
+				return verr(err, errlen, -EINVAL, "%s%smore than 64 distinct roles required",
+					    cfg->path ? cfg->path : "", cfg->path ? ": " : "");
+			if (vouch_config_add(&t->role_names, &t->nrole_names, r))
+				return -ENOMEM;
+		}
+	}
+	for (size_t pass = 0; pass < 2; pass++) {
+		struct vouch_trusted *v = pass ? t->ca : t->v;
+
+		for (size_t i = 0; i < (pass ? t->nca : t->n); i++)
+			for (size_t r = 0; r < v[i].nroles; r++)
+				for (size_t j = 0; j < t->nrole_names; j++)
+					if (!strcmp(v[i].roles[r], t->role_names[j]))
+						v[i].role_bits |= UINT64_C(1) << j;
+	}
+	for (size_t e = 0; check && e < cfg->nrequire; e++) {
+		const struct vouch_requirement *q = &cfg->require[e];
+
+		for (size_t i = 0; i < q->nneeds; i++) {
+			size_t j = 0, holders = 0;
+			bool by_ca = false;
+
+			while (strcmp(t->role_names[j], q->needs[i].role))
+				j++;
+			for (size_t k = 0; k < t->n; k++)
+				holders += (t->v[k].role_bits >> j) & 1;
+			for (size_t k = 0; k < t->nca; k++)
+				by_ca |= (t->ca[k].role_bits >> j) & 1;
+			if (by_ca || holders >= q->needs[i].n)
+				continue;
+			return verr(err, errlen, -ENOKEY, "%s:%d: %s%s%srole %s needs %u signer%s, but %zu "
+				    "trusted key%s hold%s it (KEY.ini roles)",
+				    cfg->path ? cfg->path : "config", q->line,
+				    q->glob ? "[require] " : "require", q->glob ? q->glob : "", ": ",
+				    q->needs[i].role, q->needs[i].n, q->needs[i].n == 1 ? "" : "s", holders,
+				    holders == 1 ? "" : "s", holders == 1 ? "s" : "");
+		}
+	}
+	return 0;
 }
 
 int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, char *err, size_t errlen)
@@ -412,6 +494,8 @@ int vouch_trust_load(const struct vouch_config *cfg, struct vouch_trust **out, c
 	if (!ret && cfg->threshold && cfg->threshold > configured)
 		ret = verr(err, errlen, -ENOKEY, "%s%sthreshold %u is larger than the %zu trusted keys",
 			   cfg->path ? cfg->path : "", cfg->path ? ": " : "", cfg->threshold, configured);
+	if (!ret)
+		ret = roles_index(cfg, t, cfg->threshold, err, errlen);
 	if (ret) {
 		vouch_trust_free(t);
 		return ret;
@@ -505,17 +589,17 @@ static enum vouch_cause rule_window(const struct vouch_ctx *ctx, const struct vo
 	return VOUCH_CAUSE_OK;
 }
 
-/* A signer with roles (KEY.ini `models = GLOB...`) may sign only the models
- * they match. */
-static enum vouch_cause rule_role(const struct vouch_trusted *k, const char *what,
-				  const struct vouch_bundle *b, char *detail, size_t dl)
+/* A signer with model globs (KEY.ini `models = GLOB...`) may sign only the
+ * models they match. */
+static enum vouch_cause rule_models(const struct vouch_trusted *k, const char *what,
+				    const struct vouch_bundle *b, char *detail, size_t dl)
 {
 	const char *name = vouch_model_name(b);
 
-	for (size_t i = 0; i < k->nroles; i++)
-		if (!fnmatch(k->roles[i], name, 0))
+	for (size_t i = 0; i < k->nmodels; i++)
+		if (!fnmatch(k->models[i], name, 0))
 			return VOUCH_CAUSE_OK;
-	if (k->nroles == 0)
+	if (k->nmodels == 0)
 		return VOUCH_CAUSE_OK;
 	verr(detail, dl, 0, "%s may not sign model %s", what, name);
 	return VOUCH_CAUSE_UNTRUSTED_KEY;
@@ -546,6 +630,186 @@ enum vouch_cause vouch_rule_bundle_time(const struct vouch_ctx *ctx, const struc
 	return VOUCH_CAUSE_OK;
 }
 
+/* Sign-off by role.  A requirement is a set of roles, each to be filled by
+ * n distinct signers; the requirements that apply are joined (a role asked
+ * by two takes the larger n) and must all hold at once.  Unless
+ * roles_may_overlap, one signer fills one unit of one role: "a data
+ * scientist and a compliance officer" are two people, so someone holding
+ * both roles does not meet both.  Which signer fills which role is a
+ * bipartite matching (signers to role units); a greedy choice can leave a
+ * role empty that another choice fills (signer A holds x and y, B only x:
+ * A must take y), so it is found with augmenting paths. */
+
+/* Does a requirement apply at fullpath?  [vouch] require (no glob) always;
+ * a [require] glob, as a [models] one, when it names the model directory or
+ * any file below it.  Where the path is unknown, every glob applies: a
+ * requirement is never dropped for want of a name (fail closed). */
+static bool require_applies(const struct vouch_requirement *q, const char *fullpath)
+{
+	if (!q->glob || !fullpath)
+		return true;
+	return !fnmatch(q->glob, fullpath, FNM_PATHNAME) ||
+	       !fnmatch(q->glob, fullpath, FNM_PATHNAME | FNM_LEADING_DIR);
+}
+
+struct role_match {
+	uint64_t has[VOUCH_SIGNERS_MAX];   /* per signer: the required roles it holds */
+	int      fills[VOUCH_SIGNERS_MAX]; /* the role it fills, or -1 */
+	unsigned n;                        /* signers */
+	unsigned need[64], filled[64];     /* per role (vouch_trust.role_names) */
+	uint64_t seen;                     /* roles visited by the current search */
+};
+
+/* Find a role for signer u (Kuhn's augmenting path, a role taking up to
+ * need[r] signers): a role with room, or one whose holder can move on to
+ * another role it holds.  Each role is visited once per search, so one
+ * search costs at most roles x signers steps and recurses at most 64 deep. */
+static bool role_augment(struct role_match *m, unsigned u)
+{
+	for (unsigned r = 0; r < 64; r++) {
+		if (!((m->has[u] >> r) & 1) || ((m->seen >> r) & 1))
+			continue;
+		m->seen |= UINT64_C(1) << r;
+		if (m->filled[r] < m->need[r]) {
+			m->fills[u] = (int)r;
+			m->filled[r]++;
+			return true;
+		}
+		for (unsigned w = 0; w < m->n; w++) {
+			if (m->fills[w] == (int)r && role_augment(m, w)) {
+				m->fills[u] = (int)r;   /* w moved on: u takes its place */
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* Append to a bounded buffer; "..." once it is full. */
+static void put(char *buf, size_t cap, size_t *used, const char *s, size_t len)
+{
+	if (!buf || *used + 4 >= cap)
+		return;
+	if (*used + len + 4 >= cap) {
+		memcpy(buf + *used, "...", 4);
+		*used = cap;            /* full: nothing more goes in */
+		return;
+	}
+	memcpy(buf + *used, s, len);
+	*used += len;
+	buf[*used] = '\0';
+}
+
+/* auth->signers with ":role=R" (R1+R2 when roles overlap) after each
+ * counted signer that fills a role. */
+static void roles_note(const struct vouch_trust *t, const struct vouch_auth *auth,
+		       const struct role_match *m, bool overlap, char *note, size_t cap)
+{
+	size_t used = 0, from = 0;
+
+	note[0] = '\0';
+	for (unsigned u = 0; u < m->n; u++) {
+		size_t at = auth->signer_note[u];
+		bool first = true;
+
+		if (!at || at < from || (overlap ? !m->has[u] : m->fills[u] < 0))
+			continue;
+		put(note, cap, &used, auth->signers + from, at - from);
+		from = at;
+		put(note, cap, &used, ":role=", 6);
+		for (unsigned r = 0; r < 64; r++) {
+			if (overlap ? !((m->has[u] >> r) & 1) : (int)r != m->fills[u])
+				continue;
+			if (!first)
+				put(note, cap, &used, "+", 1);
+			put(note, cap, &used, t->role_names[r], strlen(t->role_names[r]));
+			first = false;
+		}
+	}
+	put(note, cap, &used, auth->signers + from, strlen(auth->signers + from));
+}
+
+enum vouch_cause vouch_rule_roles(const struct vouch_ctx *ctx, const struct vouch_auth *auth,
+				  const char *fullpath, char *note, size_t notelen,
+				  char *detail, size_t dl)
+{
+	const struct vouch_config *cfg = &ctx->cfg;
+	const struct vouch_trust *t = ctx->trust;
+	bool overlap = cfg->roles_may_overlap;
+	enum vouch_cause c = VOUCH_CAUSE_OK;
+	struct role_match match, *m = &match;   /* about 1.3 KiB: no allocation to fail */
+	uint64_t needed = 0;
+	size_t used = 0;
+	char part[160];
+
+	if (note && notelen)
+		snprintf(note, notelen, "%s", auth->signers);
+	if (detail && dl)
+		detail[0] = '\0';
+	if (!cfg->nrequire)
+		return VOUCH_CAUSE_OK;
+	memset(m, 0, sizeof(*m));
+	for (size_t e = 0; e < cfg->nrequire; e++) {
+		const struct vouch_requirement *q = &cfg->require[e];
+
+		if (!require_applies(q, fullpath))
+			continue;
+		for (size_t i = 0; i < q->nneeds; i++) {
+			size_t j = 0;
+
+			while (t && j < t->nrole_names && strcmp(t->role_names[j], q->needs[i].role))
+				j++;
+			if (!t || j == t->nrole_names) {
+				/* Not indexed with this trust (a trust applied empty after
+				 * a reload): nobody holds it. */
+				snprintf(part, sizeof(part), "%srole %s: 0 of %u", used ? "; " : "",
+					 q->needs[i].role, q->needs[i].n);
+				put(detail, dl, &used, part, strlen(part));
+				c = VOUCH_CAUSE_THRESHOLD;
+				continue;
+			}
+			needed |= UINT64_C(1) << j;
+			if (m->need[j] < q->needs[i].n)
+				m->need[j] = q->needs[i].n;
+		}
+	}
+	m->n = auth->nsigners < VOUCH_SIGNERS_MAX ? auth->nsigners : VOUCH_SIGNERS_MAX;
+	for (unsigned u = 0; u < m->n; u++) {
+		m->has[u] = auth->signer_roles[u] & needed;
+		m->fills[u] = -1;
+	}
+	for (unsigned u = 0; u < m->n; u++) {
+		if (overlap) {
+			for (unsigned r = 0; r < 64; r++)
+				m->filled[r] += (m->has[u] >> r) & 1;
+		} else {
+			m->seen = 0;
+			role_augment(m, u);
+		}
+	}
+	for (unsigned r = 0; r < 64; r++) {
+		unsigned elsewhere = 0;
+
+		if (!((needed >> r) & 1) || m->filled[r] >= m->need[r])
+			continue;
+		for (unsigned u = 0; u < m->n && !overlap; u++)
+			elsewhere += ((m->has[u] >> r) & 1) && m->fills[u] != (int)r;
+		snprintf(part, sizeof(part), "%srole %s: %u of %u", used ? "; " : "", t->role_names[r],
+			 m->filled[r], m->need[r]);
+		put(detail, dl, &used, part, strlen(part));
+		if (elsewhere) {
+			snprintf(part, sizeof(part), " (%u signer%s holding it fill%s another role: one "
+				 "signer fills one role)", elsewhere, elsewhere == 1 ? "" : "s",
+				 elsewhere == 1 ? "s" : "");
+			put(detail, dl, &used, part, strlen(part));
+		}
+		c = VOUCH_CAUSE_THRESHOLD;
+	}
+	if (note && notelen)
+		roles_note(t, auth, m, overlap, note, notelen);
+	return c;
+}
+
 /* May a signature admitted by k (a trusted key, or a trusted CA for every
  * certificate it issued) count for this bundle, now?  what names k in the
  * message ("key 3f1c…", "CA root.pem").  Every rule runs (and gives its
@@ -561,7 +825,7 @@ static enum vouch_cause signer_usable(const struct vouch_ctx *ctx, const struct 
 	else
 		rule_window(ctx, k, what, b, now, until, NULL, 0);
 	if (!c)
-		c = rule_role(k, what, b, detail, dl);
+		c = rule_models(k, what, b, detail, dl);
 	return c;
 }
 
@@ -583,9 +847,10 @@ bool vouch_auth_stale(int64_t until)
 /* One signature that counted, as the threshold sees it. */
 struct signer {
 	char shown[VOUCH_KEYID_LEN + 1];     /* auth->keyid: key id, sigstore:ID, x509:ID */
-	char from[64];                       /* the trust file that admits it (basename) */
+	char from[80];                       /* the trust file that admits it (basename) */
 	char who[8 + INTEROP_ID_MAX];        /* "id:" identity / "dn:" subject, lower case; "" for keys */
 	char key[VOUCH_KEYID_LEN + 1];       /* id of the key that made the signature */
+	uint64_t roles;                      /* vouch_trust.role_names bits of what admits it */
 };
 
 /* Identities compare without ASCII case: two spellings of one mailbox or
@@ -651,10 +916,11 @@ static enum vouch_cause cert_signer(const struct vouch_ctx *ctx, const struct vo
 		}
 		base = strrchr(t->ca[who.ca_file].file, '/');
 		snprintf(what, sizeof(what), "CA %s", base ? base + 1 : t->ca[who.ca_file].file);
-		snprintf(out->from, sizeof(out->from), "%.63s", base ? base + 1 : t->ca[who.ca_file].file);
+		snprintf(out->from, sizeof(out->from), "%.79s", base ? base + 1 : t->ca[who.ca_file].file);
 		c = signer_usable(ctx, &t->ca[who.ca_file], what, b, now, until, detail, dl);
 		if (c)
 			goto out;
+		out->roles = t->ca[who.ca_file].role_bits;
 	}
 	/* shown only (messages, audit records): cut to fit */
 	snprintf(out->shown, sizeof(out->shown), "%s:%.55s", who.sigstore ? "sigstore" : "x509",
@@ -672,9 +938,10 @@ out:
  * to the signature's directory), who made it (a key id when the key is
  * trusted or the certificate verified, else the key hint the bundle
  * carries: an untrusted public key is not in the bundle), the trust file
- * that admits it, and whether it counted.  Cut with "..." when full. */
-static void signer_note(struct vouch_auth *auth, const struct vouch_signature *s,
-			const struct signer *me, const char *status)
+ * that admits it, and whether it counted.  Cut with "..." when full.
+ * Returns where the line ends in auth->signers, 0 if it did not fit. */
+static uint16_t signer_note(struct vouch_auth *auth, const struct vouch_signature *s,
+			    const struct signer *me, const char *status)
 {
 	char *out = auth->signers;
 	size_t used = strlen(out), cap = sizeof(auth->signers);
@@ -682,7 +949,7 @@ static void signer_note(struct vouch_auth *auth, const struct vouch_signature *s
 	char line[320], file[96];
 
 	if (used + 4 >= cap)
-		return;
+		return 0;
 	/* model.sig, or model.sig.d/KEYID.sig for a cosignature */
 	if (slash && slash > src && slash - src >= 6 && !strncmp(slash - 6, ".sig.d", 6)) {
 		const char *d = slash - 6;
@@ -700,18 +967,19 @@ static void signer_note(struct vouch_auth *auth, const struct vouch_signature *s
 			 s->hint[0] ? "hint:" : "", s->hint[0] ? s->hint : s->material, status);
 	if (used + strlen(line) + 1 > cap) {
 		snprintf(out + used, cap - used, "%s...", used ? ", " : "");
-		return;
+		return 0;
 	}
 	memcpy(out + used, line, strlen(line) + 1);
+	return (uint16_t)(used + strlen(line));
 }
 
-/* Has a signature with this identity or key counted already? */
-static bool counted(const struct signer *v, unsigned n, const struct signer *s)
+/* The signer counted already with this identity or key, or NULL. */
+static struct signer *counted(struct signer *v, unsigned n, const struct signer *s)
 {
 	for (unsigned j = 0; j < n; j++)
 		if ((s->who[0] && !strcmp(v[j].who, s->who)) || !strcmp(v[j].key, s->key))
-			return true;
-	return false;
+			return &v[j];
+	return NULL;
 }
 
 void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
@@ -739,7 +1007,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 		const struct vouch_signature *s = &b->sigs[i];
 		const struct vouch_trusted *k = NULL;
 		enum vouch_cause c = VOUCH_CAUSE_UNTRUSTED_KEY;
-		struct signer *me = &signers[n];
+		struct signer *me = &signers[n], *seen;
 		char d[200] = "";
 		bool hinted = false;
 
@@ -752,8 +1020,9 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 				c = key_usable(ctx, k, b, now, &auth->until, d, sizeof(d));
 				snprintf(me->shown, sizeof(me->shown), "%s", k->key->id);
 				snprintf(me->key, sizeof(me->key), "%s", k->key->id);
-				snprintf(me->from, sizeof(me->from), "%.63s",
+				snprintf(me->from, sizeof(me->from), "%.79s",
 					 base ? base + 1 : k->file ? k->file : "");
+				me->roles = k->role_bits;
 			} else if (hinted) {
 				c = VOUCH_CAUSE_BAD_SIGNATURE;
 			}
@@ -772,13 +1041,19 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth)
 			}
 			continue;
 		}
-		if (!counted(signers, n, me)) {
-			signer_note(auth, s, me, "counted");
+		seen = counted(signers, n, me);
+		if (!seen) {
+			/* Its roles are those of whatever admits it: one key trusted
+			 * directly and through a CA holds the roles of both. */
+			auth->signer_note[n] = signer_note(auth, s, me, "counted");
 			n++;
 		} else {
+			seen->roles |= me->roles;
 			signer_note(auth, s, me, "same-signer");
 		}
 	}
+	for (unsigned j = 0; j < n && j < VOUCH_SIGNERS_MAX; j++)
+		auth->signer_roles[j] = signers[j].roles;
 	auth->nsigners = n;
 	if (n)
 		snprintf(auth->keyid, sizeof(auth->keyid), "%s", signers[0].shown);

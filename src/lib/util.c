@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -220,6 +221,174 @@ int vouch_read_file(int dirfd, const char *path, size_t max, uint8_t **buf, size
 	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	ret = vouch_read_fd(fd, max, buf, len, st);
+	close(fd);
+	return ret;
+}
+
+/* Symlink farms (Kubernetes ConfigMap and Secret volumes, kubelet's
+ * AtomicWriter): `k.pub -> ..data/k.pub`, `..data -> ..2026_12_02_15_04_05.123`.
+ * A link is followed only if root (or the caller) owns it and its target is
+ * relative with no ".." component, so the chain never leaves the directory;
+ * each directory passed is root's (or the caller's) and writable by no one
+ * else (unless on a read-only mount, as those volumes are in a pod); the file
+ * reached is a regular file of root's (or the caller's).  Every component is
+ * opened O_PATH|O_NOFOLLOW relative to the pinned directory before it, so a
+ * rename behind us (kubelet swapping ..data) changes nothing we hold. */
+#define IN_DIR_MAX_LINKS 8
+
+static bool in_dir_owner_ok(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+int vouch_open_in_dir(int dirfd, const char *name, struct stat *st, char *why, size_t whylen)
+{
+	char rest[PATH_MAX], link[PATH_MAX], elem[NAME_MAX + 1];
+	int cur, nfd = -1, links = 0, ret;
+	struct stat ls, fs;
+	struct statvfs sv;
+	ssize_t len;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if ((size_t)snprintf(rest, sizeof(rest), "%s", name) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	cur = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+	for (;;) {
+		char *p = rest;
+		size_t n = strcspn(p, "/");
+		bool last;
+
+		if (!n || n > NAME_MAX) {
+			ret = n ? -ENAMETOOLONG : -ENOENT;
+			goto out;
+		}
+		memcpy(elem, p, n);
+		elem[n] = '\0';
+		p += n;
+		while (*p == '/')
+			p++;
+		last = !*p;
+		memmove(rest, p, strlen(p) + 1);
+		if (!strcmp(elem, "..")) {
+			ret = -ELOOP;
+			if (why && whylen)
+				snprintf(why, whylen, "a symlink leads out of the directory (\"..\")");
+			goto out;
+		}
+		if (!strcmp(elem, ".") && !last)
+			continue;
+		nfd = openat(cur, elem, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 || fstat(nfd, &ls) < 0) {
+			ret = -errno;
+			if (links && why && whylen)
+				snprintf(why, whylen, "symlink target %s: %s", elem, strerror(-ret));
+			goto out;
+		}
+		if (S_ISLNK(ls.st_mode)) {
+			if (++links > IN_DIR_MAX_LINKS) {
+				ret = -ELOOP;
+				if (why && whylen)
+					snprintf(why, whylen, "more than %d symbolic links", IN_DIR_MAX_LINKS);
+				goto out;
+			}
+			if (!in_dir_owner_ok(&ls)) {
+				ret = -EPERM;
+				if (why && whylen)
+					snprintf(why, whylen, "symlink %s is owned by uid %u, not root", elem,
+						 (unsigned)ls.st_uid);
+				goto out;
+			}
+			len = readlinkat(nfd, "", link, sizeof(link));
+			if (len <= 0 || (size_t)len >= sizeof(link)) {
+				ret = len < 0 ? -errno : len ? -ENAMETOOLONG : -ENOENT;
+				goto out;
+			}
+			link[len] = '\0';
+			if (link[0] == '/') {
+				ret = -ELOOP;
+				if (why && whylen)
+					snprintf(why, whylen, "symlink %s leads out of the directory (absolute "
+						 "target)", elem);
+				goto out;
+			}
+			/* rest = target "/" rest; relative to the link's own directory (cur) */
+			if ((size_t)len + 1 + strlen(rest) + 1 > sizeof(rest)) {
+				ret = -ENAMETOOLONG;
+				goto out;
+			}
+			memmove(rest + len + 1, rest, strlen(rest) + 1);
+			memcpy(rest, link, (size_t)len);
+			rest[len] = rest[len + 1] ? '/' : '\0';
+			close(nfd);
+			nfd = -1;
+			continue;
+		}
+		if (!last) {
+			if (!S_ISDIR(ls.st_mode)) {
+				ret = -ENOTDIR;
+				goto out;
+			}
+			if (!in_dir_owner_ok(&ls) || ((ls.st_mode & (S_IWGRP | S_IWOTH)) &&
+			    !(fstatvfs(nfd, &sv) == 0 && (sv.f_flag & ST_RDONLY)))) {
+				ret = -EPERM;
+				if (why && whylen)
+					snprintf(why, whylen, "directory %s is owned by uid %u or writable by "
+						 "others (mode %03o)", elem, (unsigned)ls.st_uid,
+						 (unsigned)(ls.st_mode & 0777));
+				goto out;
+			}
+			close(cur);
+			cur = nfd;
+			nfd = -1;
+			continue;
+		}
+		/* The file itself: never open anything but a regular file (a FIFO
+		 * would block, a device could act on open). */
+		if (!S_ISREG(ls.st_mode)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (links && !in_dir_owner_ok(&ls)) {
+			ret = -EPERM;
+			if (why && whylen)
+				snprintf(why, whylen, "%s (reached through a symlink) is owned by uid %u, "
+					 "not root", elem, (unsigned)ls.st_uid);
+			goto out;
+		}
+		close(nfd);
+		nfd = openat(cur, elem, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (nfd < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (fstat(nfd, &fs) < 0 || fs.st_dev != ls.st_dev || fs.st_ino != ls.st_ino) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		if (st)
+			*st = fs;
+		ret = nfd;
+		nfd = -1;
+		goto out;
+	}
+out:
+	if (nfd >= 0)
+		close(nfd);
+	close(cur);
+	return ret;
+}
+
+int vouch_read_file_in(int dirfd, const char *name, size_t max, uint8_t **buf, size_t *len,
+		       struct stat *st, char *why, size_t whylen)
+{
+	int fd = vouch_open_in_dir(dirfd, name, NULL, why, whylen), ret;
+
+	if (fd < 0)
+		return fd;
 	ret = vouch_read_fd(fd, max, buf, len, st);
 	close(fd);
 	return ret;

@@ -14,6 +14,7 @@
  */
 #include "verify_i.h"
 #include "receipt_i.h"
+#include "metrics_i.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +47,10 @@ struct ventry {
 	bool     content_known;       /* what the bytes showed against the manifest: */
 	enum vouch_cause content;     /* kept across reloads (trust, not files, changed) */
 	struct vouch_verdict v;
+	/* verify = stream: the allow was given on everything but the bytes;
+	 * this verifier (a reference) checks them, for every open it answers.
+	 * Until it has checked every shard, it answers only streaming opens. */
+	struct vouch_stream *stream;
 	struct ventry *next;
 };
 
@@ -402,6 +407,13 @@ static void fill_who(const struct vouch_subject *who, struct vouch_event *ev, ch
 		ev->pid = who->pid;
 		ev->uid = who->uid;
 		ev->comm = who->comm;
+		if (!who->comm) {
+			/* The opener is still blocked in its open: its /proc entry
+			 * names it (pid may be a thread: the record wants its group). */
+			if (vouch_proc_identity(who->pid, &ev->pid, comm, cl) < 0)
+				snprintf(comm, cl, "?");
+			ev->comm = comm;
+		}
 	} else {
 		ev->pid = getpid();
 		ev->uid = getuid();
@@ -410,18 +422,20 @@ static void fill_who(const struct vouch_subject *who, struct vouch_event *ev, ch
 	}
 }
 
+/* How the content was known when it was not hashed at open (record: content=). */
+enum content_src { CONTENT_HASHED, CONTENT_RECEIPT, CONTENT_STREAMED };
+
 static void record_verdict(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
-			   const struct vouch_subject *who, double elapsed_ms, bool receipt);
+			   const struct vouch_subject *who, double elapsed_ms, enum content_src src);
 
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms)
 {
-	record_verdict(ctx, path, v, who, elapsed_ms, false);
+	record_verdict(ctx, path, v, who, elapsed_ms, CONTENT_HASHED);
 }
 
-/* receipt: the content result came from a receipt (record: content=receipt). */
 static void record_verdict(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
-			   const struct vouch_subject *who, double elapsed_ms, bool receipt)
+			   const struct vouch_subject *who, double elapsed_ms, enum content_src src)
 {
 	struct vouch_event ev = { 0 };
 	char comm[64] = "";
@@ -442,9 +456,11 @@ static void record_verdict(struct vouch_ctx *ctx, const char *path, const struct
 	ev.elapsed_ms = elapsed_ms;
 	ev.cached = v->cached;
 	ev.reused = v->reused;
-	ev.receipt = receipt;
+	ev.receipt = src == CONTENT_RECEIPT;
+	ev.streamed = src == CONTENT_STREAMED;
 	ev.detail = v->detail;
 	vouch_audit_record(ctx->audit, &ev);
+	vouch_metrics_verdict(ctx, v, elapsed_ms);
 }
 
 static void decide(struct vouch_ctx *ctx, struct vouch_verdict *v, enum vouch_cause c)
@@ -524,7 +540,7 @@ static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *
 		snprintf(v->detail, sizeof(v->detail), "%s", auth->detail);
 		return auth->cause;
 	}
-	c = vouch_policy_check(ctx, auth->b, fullpath, NULL, v->detail, sizeof(v->detail));
+	c = vouch_policy_check(ctx, auth, fullpath, NULL, v->detail, sizeof(v->detail));
 	if (c)
 		return c;
 	if (sidecar) {
@@ -690,6 +706,7 @@ static void vcache_drop(struct vouch_ctx *ctx, struct ventry **bucket, struct ve
 			*pp = e->next;
 			break;
 		}
+	vouch_stream_unref(e->stream);
 	free(e->name);
 	free(e);
 	ctx->nverdicts--;
@@ -743,7 +760,7 @@ static void hub_ref_verdict(struct vouch_ctx *ctx, const struct vouch_root *root
 		goto out;
 	}
 	fill_signer(out, auth);
-	c = vouch_policy_check(ctx, auth->b, snapfull, NULL, detail, sizeof(detail));
+	c = vouch_policy_check(ctx, auth, snapfull, NULL, detail, sizeof(detail));
 	if (c) {
 		verr(out->detail, sizeof(out->detail), 0, "hub ref %s names %s, refused: %s: %s", ref, rev,
 		     vouch_cause_name(c), detail);
@@ -772,16 +789,40 @@ int vouch_open_name(struct vouch_ctx *ctx, const struct vouch_root *root, const 
 	return fd;
 }
 
+static enum vouch_cause verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
+				    const char *relpath, int fd, unsigned flags,
+				    const struct vouch_subject *who, struct vouch_verdict *out,
+				    struct vouch_stream **sp);
+
 enum vouch_cause vouch_verify_fd(struct vouch_ctx *ctx, const struct vouch_root *root,
 				 const char *relpath, int fd, const struct vouch_subject *who,
 				 struct vouch_verdict *out)
 {
-	return vouch_verify_open(ctx, root, relpath, fd, 0, who, out);
+	return verify_open(ctx, root, relpath, fd, 0, who, out, NULL);
 }
 
 enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
 				   const char *relpath, int fd, unsigned flags,
 				   const struct vouch_subject *who, struct vouch_verdict *out)
+{
+	return verify_open(ctx, root, relpath, fd, flags, who, out, NULL);
+}
+
+enum vouch_cause vouch_verify_stream(struct vouch_ctx *ctx, const struct vouch_root *root,
+				     const char *relpath, int fd, unsigned flags,
+				     const struct vouch_subject *who, struct vouch_verdict *out,
+				     struct vouch_stream **stream)
+{
+	*stream = NULL;
+	return verify_open(ctx, root, relpath, fd, flags & ~VOUCH_OPEN_PROBE, who, out, stream);
+}
+
+/* sp: verified streaming asked for (vouch_verify_stream); *sp is set only
+ * for an allow whose content is left to the verifier. */
+static enum vouch_cause verify_open(struct vouch_ctx *ctx, const struct vouch_root *root,
+				    const char *relpath, int fd, unsigned flags,
+				    const struct vouch_subject *who, struct vouch_verdict *out,
+				    struct vouch_stream **sp)
 {
 	char *sigpath = NULL, *name = NULL, *fullpath = NULL, *repo = NULL;
 	const char *ref = NULL, *ckey;
@@ -797,6 +838,8 @@ enum vouch_cause vouch_verify_open(struct vouch_ctx *ctx, const struct vouch_roo
 	struct timespec rref = { 0 };        /* taken before hashing (racy check) */
 	struct timespec rref_start = { 0 };  /* when this open's hash began */
 	bool racy = false;                   /* allowed, but not remembered (racy_clean) */
+	bool changed = false;                /* its identity moved while it was hashed */
+	struct vouch_stream *stream = NULL;  /* verify = stream: the content is left to it */
 	enum vouch_cause c, reused_cause = VOUCH_CAUSE_OK, content = VOUCH_CAUSE_OK;
 	char why[160];
 	uint64_t h, gen;
@@ -906,7 +949,8 @@ again:
 			    !strcmp(e->name, ckey))
 				break;
 		if (e && e->done && !vouch_auth_stale(e->until) && e->gen == gen &&
-		    e->epoch == ctx->epoch && e->v.cause == VOUCH_CAUSE_OK) {
+		    e->epoch == ctx->epoch && e->v.cause == VOUCH_CAUSE_OK &&
+		    (!e->stream || vouch_stream_complete(e->stream))) {
 			struct stat keep = out->st;
 			*out = e->v;
 			out->st = keep;
@@ -921,6 +965,7 @@ again:
 		pthread_rwlock_unlock(&ctx->rw);
 		if (out->cause == VOUCH_CAUSE__COUNT || !lease_intact(ctx, fd, &leased, out))
 			goto record;
+		vouch_metrics_hit(ctx, out, now_ms() - t0);
 		goto done;
 	}
 	for (;;) {
@@ -935,6 +980,8 @@ again:
 			 * owner of this entry, keeping what the file's bytes showed. */
 			reuse = e->content_known;
 			reused_cause = e->content;
+			vouch_stream_unref(e->stream);
+			e->stream = NULL;
 			e->done = false;
 			e->gen = gen;
 			e->epoch = ctx->epoch;
@@ -955,8 +1002,28 @@ again:
 		if (ctx->generation != gen)
 			goto restart_locked;     /* the trust changed: decide under the new */
 	}
+	if (e && !owner && e->stream && vouch_stream_bad(e->stream, e->v.detail, sizeof(e->v.detail))) {
+		/* Streamed, and a shard has since been found bad: the content is
+		 * known now, and every later open is refused for it, with a
+		 * record naming its opener. */
+		decide(ctx, &e->v, VOUCH_CAUSE_HASH_MISMATCH);
+		e->content_known = true;
+		e->content = VOUCH_CAUSE_HASH_MISMATCH;
+		vouch_stream_unref(e->stream);
+		e->stream = NULL;
+	}
+	if (e && !owner && e->stream && !sp && !vouch_stream_complete(e->stream)) {
+		/* Allowed for streaming, not every shard checked yet: an open
+		 * that needs the content verified in full decides it, as owner. */
+		vouch_stream_unref(e->stream);
+		e->stream = NULL;
+		e->done = false;
+		owner = true;
+	}
 	if (e && !owner) {
 		struct stat keep = out->st;
+		if (e->stream && sp)
+			stream = vouch_stream_ref(e->stream);
 		*out = e->v;
 		out->st = keep;
 		out->cached = true;
@@ -965,6 +1032,7 @@ again:
 		pthread_rwlock_unlock(&ctx->rw);
 		if (!lease_intact(ctx, fd, &leased, out))
 			goto record;
+		vouch_metrics_hit(ctx, out, now_ms() - t0);
 		if (out->cause == VOUCH_CAUSE_OK)
 			goto done;            /* allow hits are counted, not logged */
 		goto record;
@@ -1020,11 +1088,21 @@ again:
 		from_receipt = true;
 		content_known = true;
 		content = VOUCH_CAUSE_OK;
+	} else if (!c && plan.nres && sp &&
+		   (stream = vouch_stream_new(ctx, fullpath ? fullpath : relpath, out, who, plan.ptrs,
+					      plan.nres, plan.shard_size, plan.alg)) != NULL) {
+		/* verify = stream: allowed on everything but the bytes, which the
+		 * verifier checks shard by shard as they are read.  Remembered with
+		 * its verifier (finish), unless changed too recently (racy_clean). */
+		clock_gettime(CLOCK_REALTIME, &rref_start);
+		racy = racy_clean(&out->st, rref_start);
 	} else if (!c && plan.nres) {
 		/* Hash with no lock held: a reload must not wait for gigabytes. */
 		clock_gettime(CLOCK_REALTIME, &rref_start);
 		pthread_rwlock_unlock(&ctx->rw);
+		double ht0 = vouch_metrics_hash_begin(ctx);
 		c = hash_plan(fd, &out->st, &plan);
+		vouch_metrics_hash_end(ctx, ht0, plan.jobs, plan.njobs);
 		pthread_rwlock_rdlock(&ctx->rw);
 		if (ctx->generation != gen) {
 			/* Trust or policy changed while hashing: the verdict must be
@@ -1037,7 +1115,10 @@ again:
 					       sizeof(out->detail));
 		if (!c && changed_meanwhile(fd, &out->st)) {
 			/* Written while it was hashed: what was compared may be a mix
-			 * of two versions, and is no verdict about either. */
+			 * of two versions, and is no verdict about either.  (Or only
+			 * unlinked, which moves ctime too: a publish removing the old
+			 * version; the name then leads elsewhere, below.) */
+			changed = true;
 			c = VOUCH_CAUSE_IO_ERROR;
 			snprintf(out->detail, sizeof(out->detail), "changed while it was being verified");
 		}
@@ -1050,7 +1131,7 @@ again:
 	if (c == VOUCH_CAUSE_OK)
 		c = vouch_accept(ctx, auth->b, &raised, out->detail, sizeof(out->detail));
 	if (c == VOUCH_CAUSE_HASH_MISMATCH || c == VOUCH_CAUSE_SIZE_MISMATCH ||
-	    c == VOUCH_CAUSE_NOT_IN_MANIFEST) {
+	    c == VOUCH_CAUSE_NOT_IN_MANIFEST || changed) {
 		/* The content disagrees with the manifest: was the name replaced
 		 * while we looked (a publish swapping a whole model directory
 		 * between the open and the signature lookup)?  Then the verdict is
@@ -1069,6 +1150,10 @@ again:
 	/* Opened for writing while we decided: what was hashed may not be what
 	 * is there now, so the verdict is neither given nor kept. */
 	lease_intact(ctx, fd, &leased, out);
+	vouch_measure(ctx, fullpath ? fullpath : relpath, out, auth, !stream);   /* attest (measure.c) */
+	if (stream && out->cause == VOUCH_CAUSE_OK)
+		snprintf(out->detail, sizeof(out->detail), "%" PRIu64 "-byte file, content checked "
+			 "shard by shard as it is read (verify = stream)", (uint64_t)out->st.st_size);
 finish:
 	if (owner) {
 		pthread_mutex_lock(&ctx->mu);
@@ -1085,6 +1170,8 @@ finish:
 		e->done = true;
 		/* An I/O error is not a property of the file, nor a name replaced
 		 * while it was checked: don't remember either. */
+		if (stream && out->cause == VOUCH_CAUSE_OK)
+			e->stream = vouch_stream_ref(stream);
 		if (out->cause == VOUCH_CAUSE_IO_ERROR || out->cause == VOUCH_CAUSE_UNLOCATED || racy)
 			vcache_drop(ctx, bucket, e);
 		pthread_cond_broadcast(&ctx->done);
@@ -1101,8 +1188,14 @@ record:
 		out->allow = false;
 		goto done;
 	}
-	record_verdict(ctx, fullpath ? fullpath : relpath, out, who, now_ms() - t0, from_receipt);
+	record_verdict(ctx, fullpath ? fullpath : relpath, out, who, now_ms() - t0,
+		       from_receipt ? CONTENT_RECEIPT :
+		       stream && out->cause == VOUCH_CAUSE_OK ? CONTENT_STREAMED : CONTENT_HASHED);
 done:
+	if (stream && out->cause == VOUCH_CAUSE_OK && sp)
+		*sp = stream;
+	else
+		vouch_stream_unref(stream);
 	if (leased)
 		lease_release(fd);
 	free(rcpt);
@@ -1132,9 +1225,11 @@ restart_locked:
 	free(name);
 	sigpath = name = NULL;
 	plan_clear(&plan, true);
-	reuse = content_known = from_receipt = false;
+	reuse = content_known = from_receipt = changed = false;
 	free(rcpt);
 	rcpt = NULL;
+	vouch_stream_unref(stream);
+	stream = NULL;
 	goto again;
 }
 
@@ -1190,6 +1285,7 @@ void caches_prune(struct vouch_ctx *ctx)
 				continue;
 			}
 			*pp = e->next;
+			vouch_stream_unref(e->stream);
 			free(e->name);
 			free(e);
 			ctx->nverdicts--;

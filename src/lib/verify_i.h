@@ -34,13 +34,17 @@ void vouch_ident_of(const struct stat *st, struct vouch_ident *id);
 void vouch_ident_cosig(int dirfd, const char *sigpath, struct vouch_ident *id);
 
 /* A trusted key, or (in vouch_trust.ca, key NULL) a trusted CA file: the
- * window, roles and revocation below apply to every signer it admits. */
+ * window, model globs, roles and revocation below apply to every signer it
+ * admits. */
 struct vouch_trusted {
 	struct vouch_key *key;      /* NULL for a CA */
 	char    *file;              /* where it came from */
 	int64_t  not_before, not_after;   /* 0: unbounded */
-	char   **roles;             /* model-name globs it may sign; NULL: any */
+	char   **models;            /* model-name globs it may sign; NULL: any */
+	size_t   nmodels;
+	char   **roles;             /* roles it holds (KEY.ini roles), for sign-off by role */
 	size_t   nroles;
+	uint64_t role_bits;         /* which of vouch_trust.role_names it holds */
 	bool     revoked;
 };
 
@@ -54,6 +58,10 @@ struct vouch_trust {
 	bool   have_anchors;
 	struct vouch_trusted *ca;   /* one per `ca` file, index = anchors.ca_files' (FILE.ini) */
 	size_t nca;
+	/* Every role the config requires anywhere (cfg.require), at most 64:
+	 * bit i of a role_bits is role_names[i]. */
+	char **role_names;
+	size_t nrole_names;
 };
 
 /* Parse a trust directory's `revoked` file (key ids, '#' comments). */
@@ -70,6 +78,11 @@ struct vouch_auth {
 					  * decided it (trust.c); 0 = never */
 	char detail[256];
 	char signers[VOUCH_SIGNERS_LEN]; /* every signature seen and whether it counted */
+	/* Per counted signer (nsigners of them, in signature order): the roles
+	 * it holds (vouch_trust.role_names bits), and where its ":counted" ends
+	 * in signers (0: cut off), for vouch_rule_roles. */
+	uint64_t signer_roles[VOUCH_SIGNERS_MAX];
+	uint16_t signer_note[VOUCH_SIGNERS_MAX];
 };
 /* Is a result that holds until `until` (0: forever) stale now? */
 bool vouch_auth_stale(int64_t until);
@@ -79,6 +92,17 @@ bool vouch_auth_stale(int64_t until);
  * could change the outcome.  detail may be NULL. */
 enum vouch_cause vouch_rule_bundle_time(const struct vouch_ctx *ctx, const struct vouch_bundle *b,
 					int64_t now, int64_t *until, char *detail, size_t dl);
+/* The trust rule on sign-off by role (docs/policy.md): every cfg.require
+ * entry that applies to fullpath ([vouch] require always, a [require] glob
+ * matching the model directory or a file below it) holds for the signers
+ * auth counted, each distinct signer filling at most one role unit unless
+ * roles_may_overlap.  VOUCH_CAUSE_OK, or VOUCH_CAUSE_THRESHOLD with detail
+ * naming each role short ("role compliance: 0 of 1").  note (may be NULL):
+ * auth->signers with the role each counted signer fills added
+ * (":counted:role=compliance").  No time in it: *until is not touched. */
+enum vouch_cause vouch_rule_roles(const struct vouch_ctx *ctx, const struct vouch_auth *auth,
+				  const char *fullpath, char *note, size_t notelen,
+				  char *detail, size_t dl);
 
 struct ventry;
 struct bentry;
@@ -98,6 +122,7 @@ struct vouch_ctx {
 	uint64_t generation;             /* trust reloads (changed under rw held for writing) */
 	uint64_t epoch;                  /* anti-rollback marks raised (under mu) */
 	uint64_t hits;                   /* verdict cache hits (under mu; vouch_ctx_stats) */
+	struct vouch_metrics *metrics;   /* counters (metrics.c): atomics, no lock */
 	/* Receipts (receipt.c; used only with cfg.receipts): the store, and the
 	 * digest of the trust in force (set with it, under rw held for writing). */
 	struct vouch_receipts *receipts;
@@ -118,7 +143,7 @@ void vouch_authenticate(struct vouch_ctx *ctx, struct vouch_auth *auth);
 void vouch_auth_clear(struct vouch_auth *auth);
 
 const char *vouch_model_name(const struct vouch_bundle *b);
-enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_bundle *b,
+enum vouch_cause vouch_policy_check(struct vouch_ctx *ctx, const struct vouch_auth *auth,
 				    const char *fullpath, const char *expect_name,
 				    char *detail, size_t dl);
 enum vouch_cause vouch_file_plan(const struct vouch_bundle *b, const char *name, uint64_t size,
@@ -138,6 +163,17 @@ int vouch_state_dir_check(const struct vouch_config *cfg, char *err, size_t errl
 
 void vouch_record(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
 		  const struct vouch_subject *who, double elapsed_ms);
+/* attest = yes: measure an allow whose content was verified (measure.c, attest_i.h). */
+void vouch_measure(struct vouch_ctx *ctx, const char *path, const struct vouch_verdict *v,
+		   const struct vouch_auth *auth, bool content_verified);
+/* A streaming verifier for the file v->st (stream.c) whose signed shards are
+ * res (in order, tiling the file exactly), or NULL (not sharded, not an
+ * exact tiling, no memory): the caller then verifies in full. */
+struct vouch_stream *vouch_stream_new(struct vouch_ctx *ctx, const char *path,
+				      const struct vouch_verdict *v,
+				      const struct vouch_subject *who,
+				      const struct vouch_resource *const *res, size_t nres,
+				      uint64_t shard_size, enum vouch_hash alg);
 /* Cache upkeep (verify.c).  init/free: the tables of a new context, of one
  * no thread uses any more.  The rest with ctx->rw held for writing and
  * ctx->mu held: drop the authenticated bundles (they depend on the trust);

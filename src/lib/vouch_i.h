@@ -96,6 +96,15 @@ int vouch_read_fd(int fd, size_t max, uint8_t **buf, size_t *len, struct stat *s
 /* The same for the file at dirfd/path (O_NOFOLLOW). */
 int vouch_read_file(int dirfd, const char *path, size_t max, uint8_t **buf, size_t *len,
 		    struct stat *st);
+/* Open NAME inside dirfd for reading, following only root-owned relative
+ * symlinks that stay inside the directory (a Kubernetes ConfigMap or Secret
+ * volume's `k.pub -> ..data/k.pub`, `..data -> ..TIMESTAMP`) to a root-owned
+ * regular file (util.c).  Returns the fd or -errno (-ELOOP, -EPERM: why says
+ * which link or file broke the rule). */
+int vouch_open_in_dir(int dirfd, const char *name, struct stat *st, char *why, size_t whylen);
+/* vouch_read_file through vouch_open_in_dir. */
+int vouch_read_file_in(int dirfd, const char *name, size_t max, uint8_t **buf, size_t *len,
+		       struct stat *st, char *why, size_t whylen);
 
 /* Write data to path atomically: temp file in the same dir, fsync, rename,
  * fsync dir.  excl: fail with -EEXIST if path exists. */
@@ -112,6 +121,11 @@ int vouch_write_at_atomic(int dfd, const char *name, const void *data, size_t le
 /* ---- config (config.c) ---- */
 /* Deep copy; dst is overwritten. */
 int vouch_config_copy(struct vouch_config *dst, const struct vouch_config *src);
+/* A role name (sign-off by role): 1 to 64 of letters, digits, '.', '_', '-'. */
+bool vouch_role_name_ok(const char *s);
+/* Add the role names of a comma-separated list (spaces trimmed, empty items
+ * and repeats skipped) to *list.  -EINVAL if one is not a role name. */
+int vouch_roles_parse(const char *v, char ***list, size_t *n);
 
 /* ---- hashing (hash.c) ---- */
 struct vouch_hash_job {

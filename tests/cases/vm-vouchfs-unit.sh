@@ -5,7 +5,9 @@
 # reader, a good file reads, a tampered one gets EACCES with an alert in the
 # journal, reload picks up a new trusted key without unmounting, kill -9 of
 # the daemon fails closed (ENOTCONN, never the raw bytes) until systemd
-# restarts it, stop removes every layer.  Prints systemd-analyze security's
+# restarts it, stop removes every layer; vouch-scan.service runs in its
+# sandbox (exit 1, the tampered model in the journal at err) and
+# vouch-scan.timer is enabled with a next run.  Prints systemd-analyze security's
 # exposure score.  The checks themselves run in the guest:
 # tests/vm/guest-vouchfs-unit.sh.
 . "$VOUCH_SRC/tests/lib.sh"
@@ -23,6 +25,7 @@ share=$TMPDIR/share
 mkdir -p "$share/bin" "$share/models"
 cp "$VOUCH" "$VOUCHFS" "$PRELOAD" "$VOUCH_BUILD/tests/preload-try" "$share/bin/"
 cp "$unit" "$share/vouchfs@.service"
+cp "$VOUCH_SRC/systemd/vouch-scan.service" "$VOUCH_SRC/systemd/vouch-scan.timer" "$share/"
 cp "$VOUCH_SRC/tests/vm/guest-vouchfs-unit.sh" "$share/run.sh"
 # VOUCH_VM_DROPIN=FILE: test the unit with FILE as a drop-in (to try a fix).
 if [ -n "${VOUCH_VM_DROPIN:-}" ]; then

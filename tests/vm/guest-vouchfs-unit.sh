@@ -230,6 +230,30 @@ out=$(shimmed open "$M/bad/model.bin"); echo "tampered: $out"
 check "the shim denies the tampered model in the sandbox" [ "$out" = "open errno=13" ]
 journalctl -t vouch --no-pager -o cat | grep "path=$M/bad/model.bin" | tail -n 1
 
+section "vouch-scan.service and vouch-scan.timer (the daily assessment)"
+# $M shows the raw directory now: bad is tampered, demo's config.json was
+# tampered live above, k2 verifies (K2 trusted since the reload).
+install -m 0644 /share/vouch-scan.service /share/vouch-scan.timer /etc/systemd/system/
+systemctl daemon-reload
+systemctl start vouch-scan.service
+status=$(systemctl show -p ExecMainStatus --value vouch-scan.service)
+echo "vouch-scan.service exit status: $status"
+check "the scan ran under its sandbox and exited 1 (a finding at or above high)" [ "$status" = 1 ]
+journalctl -u vouch-scan.service --no-pager -o cat | tail -n 20
+check "the tampered model is in the journal at priority err or worse" \
+	sh -c "journalctl -u vouch-scan.service -p err --no-pager -o cat | grep -q '$M/bad'"
+check "the live-tampered demo/config.json is in the journal at err or worse" \
+	sh -c "journalctl -u vouch-scan.service -p err --no-pager -o cat | grep -q '$M/demo/config.json'"
+check "the good model k2 is reported verified" \
+	sh -c "journalctl -u vouch-scan.service --no-pager -o cat | grep '\"subject\":\"$M/k2\"' | grep -q '\"check\":\"verified\"'"
+check "no finding for the good model at err or worse" \
+	sh -c "! journalctl -u vouch-scan.service -p err --no-pager -o cat | grep -q '$M/k2'"
+systemctl enable --now vouch-scan.timer
+check "vouch-scan.timer is active" [ "$(systemctl is-active vouch-scan.timer)" = active ]
+next=$(systemctl show -p NextElapseUSecRealtime --value vouch-scan.timer)
+echo "vouch-scan.timer next: $next"
+check "vouch-scan.timer has a next run" [ -n "$next" ]
+
 section "systemd-analyze security"
 systemd-analyze security --no-pager "$SVC" >/tmp/sec.txt 2>&1
 cat /tmp/sec.txt
