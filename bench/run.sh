@@ -17,11 +17,15 @@
 #                     files vs b3sum and SHA-256 (issue 20)
 #   bench/blake3.sh   BLAKE3 vs b3sum (1 thread, all cores) and SHA-256 (issue 20)
 #   bench/query.sh    vouch query over 1,000 signed models with SBOMs (issue 22)
+#   bench/stream.sh   vouchfs verify=stream vs open: torch.load, first byte of
+#                     1/4/16 GiB, first read, busy open, reopen floor (issue 21)
+#   bench/scan.sh     vouch scan of 1,000 models (--no-hash and full) and of
+#                     N GiB (issue 23)
 # Every script runs even when an earlier one fails; the exit status is the
 # first failure's (1 = a target missed, 2 = setup error), 0 when all passed.
 cd "$(dirname "$0")/.." || exit 2
 rc=0
-for b in bench/hash.sh bench/hash-types.sh bench/fs.sh bench/preload.sh bench/audit.sh bench/receipts.sh bench/vouchd.sh bench/load.sh bench/blake3.sh bench/query.sh; do
+for b in bench/hash.sh bench/hash-types.sh bench/fs.sh bench/preload.sh bench/audit.sh bench/receipts.sh bench/vouchd.sh bench/load.sh bench/blake3.sh bench/query.sh bench/stream.sh bench/scan.sh; do
 	[ -x "$b" ] || continue
 	echo "==> $b"
 	"$b"

@@ -696,10 +696,13 @@ enum vouch_cause vouch_verify_stream(struct vouch_ctx *ctx, const struct vouch_r
  * shard in the range not yet checked (once: a concurrent caller waits for
  * it) and compares it with the signed digest.  0: every shard in the range
  * matched.  -EIO: one did not (then every later check fails too, and one
- * deny record names its byte range: cause hash-mismatch), or the file is no
- * longer the version that was opened.  In audit mode a mismatch is recorded
- * and 0 returned.  Thread-safe. */
-int  vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t len);
+ * deny record names its byte range and the reader, who (comm NULL: read
+ * from /proc): cause hash-mismatch), or the file is no longer the version
+ * that was opened.  A verifier made in audit mode records a mismatch and
+ * returns 0; it is never the same (vouch_stream_same) as one made in
+ * enforce mode.  Thread-safe. */
+int  vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t len,
+			const struct vouch_subject *who);
 /* Hash ahead: the first shard not yet checked that starts at or after off
  * and before off + span.  1 with its range in *start, *end once it matched;
  * 0 if there is none (all checked, or being checked); -EIO as above. */

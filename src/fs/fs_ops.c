@@ -910,11 +910,18 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 	struct stat st;
 	ssize_t got;
+	bool bad = false;
 	void *buf;
 
 	if (size > VOUCHFS_MAX_READ)
 		size = VOUCHFS_MAX_READ;
-	if (h->stream && vouch_stream_check(h->stream, h->fd, (uint64_t)off, size) < 0) {
+	if (h->stream) {
+		struct vouch_subject who;
+
+		fill_subject(req, &who);
+		bad = vouch_stream_check(h->stream, h->fd, (uint64_t)off, size, &who) < 0;
+	}
+	if (bad) {
 		/* A shard that does not match its signed digest (recorded once,
 		 * by libvouch), or the file changed: no byte of it is served. */
 		struct vouchfs_node *n = h->node;

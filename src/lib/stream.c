@@ -144,7 +144,8 @@ bool vouch_stream_same(const struct vouch_stream *a, const struct vouch_stream *
 	       a->st.st_mtim.tv_nsec == b->st.st_mtim.tv_nsec &&
 	       a->st.st_ctim.tv_sec == b->st.st_ctim.tv_sec &&
 	       a->st.st_ctim.tv_nsec == b->st.st_ctim.tv_nsec &&
-	       a->alg == b->alg && a->n == b->n && !memcmp(a->content, b->content, sizeof(a->content));
+	       a->alg == b->alg && a->n == b->n && a->enforce == b->enforce &&
+	       !memcmp(a->content, b->content, sizeof(a->content));
 }
 
 bool vouch_stream_complete(const struct vouch_stream *s)
@@ -223,7 +224,9 @@ static int hash_shard(struct vouch_stream *s, int fd, size_t i)
 	return memcmp(job.digest, s->sh[i].digest, s->sh[i].len) ? SH_BAD : SH_GOOD;
 }
 
-static void record_bad(struct vouch_stream *s, size_t i)
+/* who: the reader whose read met the shard, or NULL (a hash-ahead job):
+ * then the opener that made the verifier. */
+static void record_bad(struct vouch_stream *s, size_t i, const struct vouch_subject *who)
 {
 	struct vouch_verdict v = s->v;
 
@@ -235,12 +238,13 @@ static void record_bad(struct vouch_stream *s, size_t i)
 		 "%s)", s->sh[i].start, s->sh[i].end,
 		 s->enforce ? "this and every later read of the file fails with EIO" :
 			      "audit mode, reads go on");
-	vouch_record(s->ctx, s->path, &v, s->who.comm ? &s->who : NULL, 0);
+	vouch_record(s->ctx, s->path, &v, who ? who : s->who.comm ? &s->who : NULL, 0);
 }
 
 /* Settle shard i: wait while another thread hashes it, else hash it.
  * mu held on entry and exit.  0, or -EIO. */
-static int settle(struct vouch_stream *s, int fd, size_t i, bool *hashed)
+static int settle(struct vouch_stream *s, int fd, size_t i, bool *hashed,
+		  const struct vouch_subject *who)
 {
 	int st;
 
@@ -257,7 +261,7 @@ static int settle(struct vouch_stream *s, int fd, size_t i, bool *hashed)
 		pthread_cond_broadcast(&s->cv);
 		if (st == SH_BAD) {
 			pthread_mutex_unlock(&s->mu);
-			record_bad(s, i);       /* once: the state never returns to UNSEEN */
+			record_bad(s, i, who);  /* once: the state never returns to UNSEEN */
 			pthread_mutex_lock(&s->mu);
 		}
 		if (hashed)
@@ -268,7 +272,8 @@ static int settle(struct vouch_stream *s, int fd, size_t i, bool *hashed)
 	return s->state[i] == SH_BAD && s->enforce ? -EIO : 0;
 }
 
-int vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t len)
+int vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t len,
+		       const struct vouch_subject *who)
 {
 	uint64_t size = (uint64_t)s->st.st_size, end;
 	size_t first, last;
@@ -285,7 +290,7 @@ int vouch_stream_check(struct vouch_stream *s, int fd, uint64_t off, uint64_t le
 	first = shard_of(s, off);
 	last = shard_of(s, end - 1);
 	for (size_t i = first; i <= last && !ret; i++)
-		ret = settle(s, fd, i, NULL);
+		ret = settle(s, fd, i, NULL, who);
 	/* A read refused for a bad shard: from now on, every read of the file
 	 * is (a loader must not go on around a hole).  A bad shard found by
 	 * hashing ahead fails only the reads that reach it. */
@@ -325,7 +330,7 @@ int vouch_stream_ahead(struct vouch_stream *s, int fd, uint64_t off, uint64_t sp
 	for (size_t i = off < size ? shard_of(s, off) : s->n; i < s->n && s->sh[i].start < stop; i++) {
 		if (s->state[i] != SH_UNSEEN)
 			continue;
-		ret = settle(s, fd, i, &hashed);
+		ret = settle(s, fd, i, &hashed, NULL);
 		if (!ret && hashed) {
 			*start = s->sh[i].start;
 			*end = s->sh[i].end;

@@ -205,6 +205,30 @@ syslog_wait "cause=hash-mismatch mode=enforce path=$SRC/files/w.npy"
 ok "size change and a whole-file (--method files) signature: EACCES at open, as with verify=open"
 fs_stop "$FS_PID" "$MNT"
 
+# 4b. Audit mode switched to enforce by a reload (SIGHUP) while an audit-era
+# verifier exists for a file whose bad shard nobody read yet (beyond the
+# hash-ahead window): a new reader must not be served through it.
+mkdir -p "$SRC/sw"
+head -c $((300 << 20)) /dev/urandom >"$SRC/sw/w.bin"
+expect_rc 0 "$VOUCH" sign -k "$TMPDIR/k.key" --shard-size 1048576 "$SRC/sw"
+flip_byte "$SRC/sw/w.bin" $((290 << 20))
+printf '[vouch]\nmode = audit\nverify = stream\ntrust = %s\n' "$TMPDIR/trust" >"$TMPDIR/sw.conf"
+fs_mount "$SRC" "$MNT" -c "$TMPDIR/sw.conf"
+SWPID=$FS_PID
+expect_rc 0 "$PY" -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.read(fd, 1 << 20)
+' "$MNT/sw/w.bin"
+sed -i 's/^mode = audit/mode = enforce/' "$TMPDIR/sw.conf"
+: >"$SYSLOG"
+kill -HUP "$SWPID"
+for _ in $(seq 100); do grep -q "reloaded" "$TMPDIR/vouchfs.err" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+expect_rc 0 fs_errno "$MNT/sw/w.bin"
+expect_out "^EACCES$"
+syslog_wait "decision=deny cause=hash-mismatch mode=enforce path=$SRC/sw/w.bin "
+ok "audit switched to enforce by SIGHUP: the audit-era verifier serves no new reader (EACCES)"
+fs_stop "$SWPID" "$MNT"
+rm -rf "$SRC/sw"
+
 # 5. Audit mode: recorded, served.
 : >"$SYSLOG"
 fs_mount "$SRC" "$MNT" --trust "$TMPDIR/trust" --mode audit -o verify=stream
