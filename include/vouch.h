@@ -942,6 +942,13 @@ void vouch_hash_set_nice(int nice);
 /* Small helpers the front ends share.                                       */
 
 void vouch_hex(const uint8_t *in, size_t len, char *out /* 2*len+1 */);
+/* Do two stats show one version of one file: the same file (device, inode),
+ * size, mtime and ctime (to the ns)?  ctime moves on every write, truncate,
+ * chmod or utimes (and unlink), and cannot be set back by a user. */
+bool vouch_same_version(const struct stat *a, const struct stat *b);
+/* Is the file open at fd still the version `was` shows (fstat)?  False if
+ * it cannot be stat'ed. */
+bool vouch_fd_unchanged(int fd, const struct stat *was);
 /* Format an RFC 3339 UTC time; parse one (Z or +hh:mm).  -EINVAL on junk. */
 void vouch_time_format(int64_t t, char out[32]);
 int  vouch_time_parse(const char *s, int64_t *out);

@@ -149,26 +149,13 @@ static fuse_ino_t ino_of(struct vouchfs *fs, struct vouchfs_node *n)
 	return n == &fs->root_node ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
 }
 
-/* The same bytes as when verified: same file, size and timestamps.  ctime
- * moves on every write, truncate, chmod or utimes of the file, and cannot
- * be set back by a user. */
-static bool same_version(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /* Same node: same path, same file, and for a regular file the same version. */
 static bool node_matches(const struct vouchfs_node *n, const char *relpath, const struct stat *st)
 {
 	if (n->st.st_dev != st->st_dev || n->st.st_ino != st->st_ino ||
 	    (n->st.st_mode & S_IFMT) != (st->st_mode & S_IFMT) || strcmp(n->relpath, relpath))
 		return false;
-	return !S_ISREG(st->st_mode) || same_version(&n->st, st);
+	return !S_ISREG(st->st_mode) || vouch_same_version(&n->st, st);
 }
 
 /* Find or create the node for (relpath, st) and take one kernel reference. */
@@ -614,7 +601,6 @@ struct bgjob {
 static bool store_range(struct bgjob *j, uint64_t off, uint64_t end, void *buf)
 {
 	struct vouchfs *fs = j->fs;
-	struct stat st;
 
 	while (off < end && !atomic_load(&fs->jobs_stop)) {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
@@ -629,7 +615,7 @@ static bool store_range(struct bgjob *j, uint64_t off, uint64_t end, void *buf)
 		}
 		want = end - off < VOUCHFS_MAX_READ ? (size_t)(end - off) : VOUCHFS_MAX_READ;
 		got = pread(j->fd, buf, want, (off_t)off);
-		if (got <= 0 || fstat(j->fd, &st) != 0 || !same_version(&st, &j->st))
+		if (got <= 0 || !vouch_fd_unchanged(j->fd, &j->st))
 			return false;
 		bv.buf[0].mem = buf;
 		bv.buf[0].size = (size_t)got;
@@ -739,6 +725,23 @@ void vouchfs_jobs_stop(struct vouchfs *fs)
 		usleep(1000);
 }
 
+/* A refusal vouchfs makes itself, recorded under the node's full source
+ * path like libvouch's own (vouch_ctx_refuse) and counted.  Returns true
+ * when the open may go on (audit mode). */
+static bool refuse(struct vouchfs *fs, const struct vouchfs_node *n, enum vouch_cause cause,
+		   const struct stat *st, const struct vouch_subject *who, const char *detail)
+{
+	char *full = NULL;
+	bool allow;
+
+	if (asprintf(&full, "%s/%s", fs->source, n->relpath) < 0)
+		full = NULL;
+	allow = vouch_ctx_refuse(fs->ctx, cause, full ? full : n->relpath, st, who, detail);
+	free(full);
+	atomic_fetch_add(&fs->n_deny, !allow);
+	return allow;
+}
+
 static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct vouchfs *fs = fuse_req_userdata(req);
@@ -771,15 +774,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		err = -fd;
 		if (err == ELOOP || err == EXDEV) {
 			/* A mount (or a link swapped in) on the path: never crossed. */
-			char *full = NULL;
-			bool allow;
-
-			if (asprintf(&full, "%s/%s", fs->source, n->relpath) < 0)
-				full = NULL;
-			allow = vouch_ctx_refuse(fs->ctx, VOUCH_CAUSE_SYMLINK, full ? full : n->relpath,
-						 NULL, &who, "a mount or a symlink on the path");
-			free(full);
-			atomic_fetch_add(&fs->n_deny, !allow);
+			refuse(fs, n, VOUCH_CAUSE_SYMLINK, NULL, &who, "a mount or a symlink on the path");
 			err = EACCES;   /* even in audit mode: there is no file to serve */
 		}
 		goto fail;
@@ -803,7 +798,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 		err = EACCES;
 		goto fail;
 	}
-	if (!same_version(&v.st, &n->st)) {
+	if (!vouch_same_version(&v.st, &n->st)) {
 		/* Verified, but not the version this inode (and its cached
 		 * pages) stands for.  ESTALE makes the VFS look the name up
 		 * again (LOOKUP_REVAL) and retry the open on the new version's
@@ -828,7 +823,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 			stream = NULL;
 			memset(&v, 0, sizeof(v));
 			if (vouch_verify_fd(fs->ctx, &root, n->relpath, fd, &who, &v) != VOUCH_CAUSE_OK ||
-			    !v.allow || !same_version(&v.st, &n->st)) {
+			    !v.allow || !vouch_same_version(&v.st, &n->st)) {
 				atomic_fetch_add(&fs->n_deny, !v.allow);
 				err = v.allow ? ESTALE : EACCES;
 				goto fail;
@@ -843,16 +838,7 @@ static void vouchfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *
 			/* This version is known not to match: refused outright,
 			 * recorded with this opener (libvouch does the same when
 			 * it still remembers the verdict). */
-			char *full = NULL;
-			bool allow;
-
-			if (asprintf(&full, "%s/%s", fs->source, n->relpath) < 0)
-				full = NULL;
-			allow = vouch_ctx_refuse(fs->ctx, VOUCH_CAUSE_HASH_MISMATCH,
-						 full ? full : n->relpath, &v.st, &who, v.detail);
-			free(full);
-			if (!allow) {
-				atomic_fetch_add(&fs->n_deny, 1);
+			if (!refuse(fs, n, VOUCH_CAUSE_HASH_MISMATCH, &v.st, &who, v.detail)) {
 				err = EACCES;
 				goto fail;
 			}
@@ -908,7 +894,6 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct vouchfs *fs = fuse_req_userdata(req);
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
-	struct stat st;
 	ssize_t got;
 	bool bad = false;
 	void *buf;
@@ -954,7 +939,7 @@ static void vouchfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* Checked after the copy: a write or truncate updates ctime before it
 	 * touches the data, so a change that overlapped this pread shows. */
-	if (fstat(h->fd, &st) != 0 || !same_version(&st, &h->st)) {
+	if (!vouch_fd_unchanged(h->fd, &h->st)) {
 		atomic_fetch_add(&fs->n_changed, 1);
 		if (!atomic_exchange(&h->warned, true))
 			vouchfs_log(fs, "%s/%s: source changed since it was verified: EIO",

@@ -313,14 +313,7 @@ int vouch_model_hash(int rootfd, const struct vouch_items *items, bool sharded,
 		/* A file written while it was hashed (grown, cut, rewritten):
 		 * its digests describe no one version of it. */
 		for (size_t k = 0; k < nb; k++) {
-			struct stat after;
-
-			if (b[k].fd >= 0 && !b[k].rc && b[k].n &&
-			    (fstat(b[k].fd, &after) < 0 || after.st_size != b[k].st.st_size ||
-			     after.st_mtim.tv_sec != b[k].st.st_mtim.tv_sec ||
-			     after.st_mtim.tv_nsec != b[k].st.st_mtim.tv_nsec ||
-			     after.st_ctim.tv_sec != b[k].st.st_ctim.tv_sec ||
-			     after.st_ctim.tv_nsec != b[k].st.st_ctim.tv_nsec))
+			if (b[k].fd >= 0 && !b[k].rc && b[k].n && !vouch_fd_unchanged(b[k].fd, &b[k].st))
 				b[k].rc = -ESTALE;
 		}
 		for (size_t k = 0; k < nb; k++) {

@@ -138,13 +138,8 @@ void vouch_stream_unref(struct vouch_stream *s)
 
 bool vouch_stream_same(const struct vouch_stream *a, const struct vouch_stream *b)
 {
-	return a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino &&
-	       a->st.st_size == b->st.st_size &&
-	       a->st.st_mtim.tv_sec == b->st.st_mtim.tv_sec &&
-	       a->st.st_mtim.tv_nsec == b->st.st_mtim.tv_nsec &&
-	       a->st.st_ctim.tv_sec == b->st.st_ctim.tv_sec &&
-	       a->st.st_ctim.tv_nsec == b->st.st_ctim.tv_nsec &&
-	       a->alg == b->alg && a->n == b->n && a->enforce == b->enforce &&
+	return vouch_same_version(&a->st, &b->st) && a->alg == b->alg && a->n == b->n &&
+	       a->enforce == b->enforce &&
 	       !memcmp(a->content, b->content, sizeof(a->content));
 }
 
@@ -196,19 +191,6 @@ static size_t shard_of(const struct vouch_stream *s, uint64_t off)
 	return lo;
 }
 
-/* Still the version that was opened (the same test as open mode's reads). */
-static bool unchanged(const struct vouch_stream *s, int fd)
-{
-	struct stat now;
-
-	return fstat(fd, &now) == 0 && now.st_dev == s->st.st_dev && now.st_ino == s->st.st_ino &&
-	       now.st_size == s->st.st_size &&
-	       now.st_mtim.tv_sec == s->st.st_mtim.tv_sec &&
-	       now.st_mtim.tv_nsec == s->st.st_mtim.tv_nsec &&
-	       now.st_ctim.tv_sec == s->st.st_ctim.tv_sec &&
-	       now.st_ctim.tv_nsec == s->st.st_ctim.tv_nsec;
-}
-
 /* Hash shard i (marked HASHING by the caller, mu not held).  Returns its
  * new state, or SH_UNSEEN when it could not be read as this version. */
 static int hash_shard(struct vouch_stream *s, int fd, size_t i)
@@ -219,7 +201,7 @@ static int hash_shard(struct vouch_stream *s, int fd, size_t i)
 
 	vouch_hash_jobs(&job, 1, 1);
 	/* Changed while hashed, or unreadable: no verdict on these bytes. */
-	if (job.rc || !unchanged(s, fd))
+	if (job.rc || !vouch_fd_unchanged(fd, &s->st))
 		return SH_UNSEEN;
 	return memcmp(job.digest, s->sh[i].digest, s->sh[i].len) ? SH_BAD : SH_GOOD;
 }
@@ -301,14 +283,22 @@ out:
 	return ret;
 }
 
-bool vouch_stream_pending(struct vouch_stream *s, uint64_t off, uint64_t span)
+/* The end of [off, off + span) within the file (off < size). */
+static uint64_t span_end(const struct vouch_stream *s, uint64_t off, uint64_t span)
 {
 	uint64_t size = (uint64_t)s->st.st_size;
-	uint64_t stop = span > size - (off < size ? off : size) ? size : off + span;
+
+	return span > size - off ? size : off + span;
+}
+
+bool vouch_stream_pending(struct vouch_stream *s, uint64_t off, uint64_t span)
+{
+	uint64_t size = (uint64_t)s->st.st_size, stop;
 	bool pending = false;
 
 	if (off >= size)
 		return false;
+	stop = span_end(s, off, span);
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = shard_of(s, off); i < s->n && s->sh[i].start < stop && !pending; i++)
 		pending = s->state[i] == SH_UNSEEN && !s->failed;
@@ -319,15 +309,17 @@ bool vouch_stream_pending(struct vouch_stream *s, uint64_t off, uint64_t span)
 int vouch_stream_ahead(struct vouch_stream *s, int fd, uint64_t off, uint64_t span,
 		       uint64_t *start, uint64_t *end)
 {
-	uint64_t size = (uint64_t)s->st.st_size;
-	uint64_t stop = span > size ? size : off + span > size ? size : off + span;
+	uint64_t stop;
 	bool hashed = false;
 	int ret = 0;
 
+	if (off >= (uint64_t)s->st.st_size)
+		return 0;
+	stop = span_end(s, off, span);
 	pthread_mutex_lock(&s->mu);
 	if (s->failed)
 		goto out;
-	for (size_t i = off < size ? shard_of(s, off) : s->n; i < s->n && s->sh[i].start < stop; i++) {
+	for (size_t i = shard_of(s, off); i < s->n && s->sh[i].start < stop; i++) {
 		if (s->state[i] != SH_UNSEEN)
 			continue;
 		ret = settle(s, fd, i, &hashed, NULL);

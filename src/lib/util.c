@@ -674,6 +674,20 @@ unsigned vouch_ncpu(void)
 	return n > 64 ? 64 : (unsigned)n;
 }
 
+bool vouch_same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+bool vouch_fd_unchanged(int fd, const struct stat *was)
+{
+	struct stat now;
+
+	return fstat(fd, &now) == 0 && vouch_same_version(&now, was);
+}
+
 int vouch_proc_identity(pid_t tid, pid_t *tgid, char *comm, size_t commlen)
 {
 	char path[64], buf[512];

@@ -583,18 +583,6 @@ static enum vouch_cause prepare(struct vouch_ctx *ctx, const struct vouch_auth *
 	return VOUCH_CAUSE_OK;
 }
 
-/* Did the file change while it was hashed (size or times moved)? */
-static bool changed_meanwhile(int fd, const struct stat *before)
-{
-	struct stat now;
-
-	if (fstat(fd, &now) < 0)
-		return true;
-	return now.st_size != before->st_size ||
-	       now.st_mtim.tv_sec != before->st_mtim.tv_sec || now.st_mtim.tv_nsec != before->st_mtim.tv_nsec ||
-	       now.st_ctim.tv_sec != before->st_ctim.tv_sec || now.st_ctim.tv_nsec != before->st_ctim.tv_nsec;
-}
-
 /* A verdict is remembered by the file's identity, which includes its times.
  * A write that lands in the same timestamp tick as the change our stat saw
  * (coarse timestamps: kernels before 6.13, ramfs, NFS) keeps size and
@@ -1113,7 +1101,7 @@ again:
 		if (!c)
 			c = vouch_file_compare(plan.ptrs, plan.nres, plan.jobs, plan.njobs, out->detail,
 					       sizeof(out->detail));
-		if (!c && changed_meanwhile(fd, &out->st)) {
+		if (!c && !vouch_fd_unchanged(fd, &out->st)) {
 			/* Written while it was hashed: what was compared may be a mix
 			 * of two versions, and is no verdict about either.  (Or only
 			 * unlinked, which moves ctime too: a publish removing the old
