@@ -33,7 +33,8 @@ DEB_BUILD := build-essential pkg-config libsodium-dev libssl-dev libjansson-dev 
 DEB_TEST  := rsyslog python3-torch python3-numpy python3-sklearn python3-joblib \
 	nginx qemu-system-x86 qemu-utils debootstrap softhsm2 opensc \
 	libengine-pkcs11-openssl passwd util-linux btrfs-progs strace curl openssl logrotate b3sum \
-	python3-jsonschema prometheus lintian podman runc bash-completion
+	python3-jsonschema prometheus lintian podman runc bash-completion swtpm swtpm-tools tpm2-tools \
+	systemd
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TEST)
 
 ifeq ($(V),0)
